@@ -1,0 +1,94 @@
+"""Home-page panels the foundation provides; later apps register their own."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import chinese_calendar
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q
+from django.http import HttpRequest
+from django.utils import timezone
+
+from core.navigation import HomePanel, register_panel
+from core.roles import Role
+
+
+def next_working_day(day: datetime.date) -> datetime.date:
+    candidate = day + datetime.timedelta(days=1)
+    while not chinese_calendar.is_workday(candidate):
+        candidate += datetime.timedelta(days=1)
+    return candidate
+
+
+def today_context(request: HttpRequest) -> dict[str, Any]:
+    today = timezone.localdate()
+    try:
+        is_workday = chinese_calendar.is_workday(today)
+        holiday_name = chinese_calendar.get_holiday_detail(today)[1]
+        following = next_working_day(today)
+        calendar_known = True
+    except NotImplementedError:  # chinese-calendar covers years it has official notices for
+        is_workday, holiday_name, following, calendar_known = today.weekday() < 5, None, None, False
+    return {
+        "today": today,
+        "is_workday": is_workday,
+        "holiday_name": holiday_name,
+        "next_workday": following,
+        "calendar_known": calendar_known,
+    }
+
+
+def wards_context(request: HttpRequest) -> dict[str, Any]:
+    from hospital.models import Ward
+
+    wards = (
+        Ward.objects.filter(is_active=True)
+        .select_related("department")
+        .annotate(bed_count=Count("beds", filter=Q(beds__is_active=True)))
+        .order_by("code")
+    )
+    return {"wards": wards}
+
+
+def practitioner_context(request: HttpRequest) -> dict[str, Any]:
+    practitioner = getattr(request.user, "practitioner", None)
+    return {"practitioner": practitioner}
+
+
+def history_context(request: HttpRequest) -> dict[str, Any]:
+    from pghistory.models import Events
+
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    events = Events.objects.filter(pgh_created_at__gte=start)
+    return {
+        "event_count": events.count(),
+        "recent_events": events.order_by("-pgh_created_at")[:8],
+    }
+
+
+def admin_context(request: HttpRequest) -> dict[str, Any]:
+    from axes.models import AccessAttempt
+
+    user_model = get_user_model()
+    return {
+        "active_users": user_model.objects.filter(is_active=True).count(),
+        "locked_attempts": AccessAttempt.objects.count(),
+    }
+
+
+def register_foundation_panels() -> None:
+    register_panel(Role.CLERK, HomePanel("今日", "core/panels/today.html", today_context, order=10))
+    register_panel(Role.CLERK, HomePanel("病区床位", "core/panels/wards.html", wards_context, order=50))
+    register_panel(Role.NURSE, HomePanel("今日", "core/panels/today.html", today_context, order=10))
+    register_panel(Role.NURSE, HomePanel("病区床位", "core/panels/wards.html", wards_context, order=50))
+    register_panel(Role.OFFICE, HomePanel("今日", "core/panels/today.html", today_context, order=10))
+    register_panel(
+        Role.OFFICE, HomePanel("今日变更记录", "core/panels/history.html", history_context, order=80)
+    )
+    register_panel(
+        Role.DOCTOR,
+        HomePanel("我的执业信息", "core/panels/practitioner.html", practitioner_context, order=10),
+    )
+    register_panel(Role.ADMIN, HomePanel("系统管理", "core/panels/admin_links.html", admin_context, order=10))

@@ -1,0 +1,63 @@
+"""Conventions shared by every app's models."""
+
+from django.conf import settings
+from django.db import models
+
+
+class TrackedModel(models.Model):
+    """Created/updated timestamps and the acting user.
+
+    Services set `created_by` / `updated_by` explicitly (keyword `actor`); the full change
+    history of money and status lives in pghistory events, which also record the request user.
+    """
+
+    created_at = models.DateTimeField("创建时间", auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="创建人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="更新人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class ValidityPeriodModel(models.Model):
+    """A version valid from a date (inclusive) until an optional date (exclusive).
+
+    Policy numbers, catalogs and code tables are versioned this way: a version in use is
+    never edited, a new one with a later `effective_from` replaces it.
+    """
+
+    effective_from = models.DateField("生效日期")
+    effective_to = models.DateField("失效日期", null=True, blank=True, help_text="不含当日；留空表示长期有效")
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(effective_to__isnull=True)
+                | models.Q(effective_to__gt=models.F("effective_from")),
+                name="%(app_label)s_%(class)s_period_valid",
+                violation_error_message="失效日期必须晚于生效日期。",
+            )
+        ]
+
+    @classmethod
+    def valid_on_filter(cls, on_date):
+        """Q filter for rows valid on `on_date`."""
+        return models.Q(effective_from__lte=on_date) & (
+            models.Q(effective_to__isnull=True) | models.Q(effective_to__gt=on_date)
+        )

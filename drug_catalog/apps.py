@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DrugCatalogConfig(AppConfig):
+    name = "drug_catalog"
+    verbose_name = "医保目录"

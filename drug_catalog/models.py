@@ -1,0 +1,1 @@
+"""Models of the drug_catalog domain (医保目录); filled by its own issue."""

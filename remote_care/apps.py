@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RemoteCareConfig(AppConfig):
+    name = "remote_care"
+    verbose_name = "异地就医"

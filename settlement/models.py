@@ -1,0 +1,1 @@
+"""Models of the settlement domain (医保结算); filled by its own issue."""

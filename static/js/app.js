@@ -1,0 +1,19 @@
+// Send Django's CSRF token with every htmx request.
+document.addEventListener("htmx:configRequest", (event) => {
+  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+  if (match) event.detail.headers["X-CSRFToken"] = decodeURIComponent(match[1]);
+});
+
+// Keyboard: Alt+1..9 follows the n-th menu entry; "/" focuses the page's search box.
+document.addEventListener("keydown", (event) => {
+  if (event.altKey && /^[1-9]$/.test(event.key)) {
+    const links = document.querySelectorAll(".nav a");
+    const link = links[Number(event.key) - 1];
+    if (link) { event.preventDefault(); link.click(); }
+  }
+  const tag = (event.target.tagName || "").toLowerCase();
+  if (event.key === "/" && !["input", "textarea", "select"].includes(tag)) {
+    const search = document.querySelector("[data-search]");
+    if (search) { event.preventDefault(); search.focus(); }
+  }
+});
