@@ -1,14 +1,10 @@
-"""Demo users, one per role (password: settings.DEMO_PASSWORD)."""
+"""Demo users, one per role (password: settings.DEMO_PASSWORD). Importable without Django set up."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
-
-from core.roles import Role, ensure_role_groups
+from core.roles import Role
 
 
 @dataclass(frozen=True)
@@ -29,6 +25,13 @@ DEMO_USERS = [
 
 
 def seed(log) -> None:
+    # Imported here: the launcher prints DEMO_USERS before Django is set up.
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group, Permission
+
+    from core.roles import ensure_role_groups
+
     ensure_role_groups(Group, Permission)
     user_model = get_user_model()
     for demo in DEMO_USERS:

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from core.roles import Role
+from tests.factories import UserFactory
+from tests.matrix import ANONYMOUS, SUPERUSER
+
+ARTIFACTS_DIR = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Tests share Redis db 15; start each from an empty cache."""
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def user_with_role(db) -> Callable[..., object]:
+    def make(*roles: Role, **kwargs):
+        return UserFactory(roles=list(roles), **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def client_for(db) -> Callable[[Role | str], Client]:
+    """A test client logged in as a fresh user of `who` (a Role, "superuser" or "anonymous")."""
+
+    def make(who: Role | str) -> Client:
+        client = Client()
+        if who == ANONYMOUS:
+            return client
+        if who == SUPERUSER:
+            user = UserFactory(is_superuser=True, is_staff=True)
+        else:
+            user = UserFactory(roles=[Role(who)])
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def artifacts_dir() -> Path:
+    ARTIFACTS_DIR.mkdir(exist_ok=True)
+    return ARTIFACTS_DIR
