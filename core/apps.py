@@ -7,7 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = "系统基础"
 
     def ready(self) -> None:
-        from . import roles
+        from . import roles, signals  # noqa: F401 - connects receivers
         from .home_panels import register_foundation_panels
         from .navigation import NavItem, register_nav
 

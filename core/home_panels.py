@@ -47,7 +47,7 @@ def wards_context(request: HttpRequest) -> dict[str, Any]:
         Ward.objects.filter(is_active=True)
         .select_related("department")
         .annotate(bed_count=Count("beds", filter=Q(beds__is_active=True)))
-        .order_by("code")
+        .order_by("department__code", "code")
     )
     return {"wards": wards}
 

@@ -51,3 +51,7 @@ def client_for(db) -> Callable[[Role | str], Client]:
 def artifacts_dir() -> Path:
     ARTIFACTS_DIR.mkdir(exist_ok=True)
     return ARTIFACTS_DIR
+
+
+# Browser fixtures (Playwright + Debian chromium) for tests marked `browser`.
+from tests.browser import _browser, page  # noqa: E402,F401

@@ -17,8 +17,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
-    first_name = "测试"
-    last_name = "用户"
+    first_name = factory.Sequence(lambda n: f"测试用户{n}")
     password = factory.django.Password(TEST_PASSWORD)
 
     @factory.post_generation

@@ -8,11 +8,14 @@ os.environ.setdefault("DJANGO_STATICFILES_STORAGE", "django.contrib.staticfiles.
 from config.settings import *  # noqa: F403
 from config.settings import CACHES, REDIS_URL
 
-# Tests never share a Redis database with a running `make run`.
-REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + "/15"
+# Tests never share a Redis database with a running `make run` (TEST_REDIS_DB for parallel runs).
+REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + "/" + os.environ.get("TEST_REDIS_DB", "15")
 CACHES["default"]["LOCATION"] = REDIS_URL
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 SECURE_COOKIES = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+
+# Argon2 is the production hasher (asserted in tests/core/test_settings.py); tests hash fast.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]  # noqa: F405
