@@ -1,7 +1,18 @@
 """Conventions shared by every app's models."""
 
+import pghistory
 from django.conf import settings
 from django.db import models
+
+
+def track_history(**kwargs):
+    """pghistory tracking for a TrackedModel: an event per insert and per real change.
+
+    `updated_at` is left out of the snapshot so that a save that changes nothing else
+    (an idempotent re-seed, a no-op admin save) records no event.
+    """
+    exclude = ["updated_at", *kwargs.pop("exclude", [])]
+    return pghistory.track(exclude=exclude, **kwargs)
 
 
 class TrackedModel(models.Model):

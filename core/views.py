@@ -79,3 +79,19 @@ def handler500(request: HttpRequest) -> HttpResponse:
             json_dumps_params={"ensure_ascii": False},
         )
     return HttpResponse(loader.render_to_string("500.html"), status=500)
+
+
+def axes_lockout(
+    request: HttpRequest, original_response: HttpResponse | None, credentials: dict | None
+) -> HttpResponse:
+    """django-axes lockout: the JSON error body for the API, the Chinese lockout page otherwise."""
+    message = "登录失败次数过多，账号已被暂时锁定，请稍后再试。"
+    if _is_api(request):
+        return JsonResponse(
+            error_body("locked_out", message), status=429, json_dumps_params={"ensure_ascii": False}
+        )
+    from django.conf import settings
+
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    body = loader.render_to_string("registration/locked_out.html", {"cooloff_minutes": minutes}, request)
+    return HttpResponse(body, status=429)

@@ -4,14 +4,13 @@ Every center message and the audit engine identify departments and doctors by th
 insurance codes (医保科室代码, 医保医师代码), so those codes live here.
 """
 
-import pghistory
 from django.conf import settings
 from django.db import models
 
-from core.models import TrackedModel
+from core.models import TrackedModel, track_history
 
 
-@pghistory.track()
+@track_history()
 class Department(TrackedModel):
     class Kind(models.TextChoices):
         CLINICAL = "clinical", "临床科室"
@@ -38,7 +37,7 @@ class Department(TrackedModel):
         return self.name
 
 
-@pghistory.track()
+@track_history()
 class Ward(TrackedModel):
     code = models.CharField("病区编码", max_length=20, unique=True)
     name = models.CharField("病区名称", max_length=50)
@@ -56,7 +55,7 @@ class Ward(TrackedModel):
         return self.name
 
 
-@pghistory.track()
+@track_history()
 class Bed(TrackedModel):
     """A bed. Occupancy (one active patient per bed, ADM-5) is held by the admission app."""
 
@@ -76,7 +75,7 @@ class Bed(TrackedModel):
         return f"{self.ward.name} {self.number}床"
 
 
-@pghistory.track()
+@track_history()
 class Practitioner(TrackedModel):
     """A doctor or nurse, with the insurance practitioner code the center knows them by."""
 
