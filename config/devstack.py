@@ -146,12 +146,7 @@ def run() -> int:
         env.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
         env["DJANGO_SETTINGS_MODULE"] = "config.settings"
 
-        log("迁移数据库 …")
-        _manage(env, "migrate", "--noinput", "-v", "0")
-        log("收集静态文件 …")
-        _manage(env, "collectstatic", "--noinput", "-v", "0")
-        log("载入演示数据 …")
-        _manage(env, "seed_demo")
+        _manage(env, "bootstrap")
 
         bin_ = str(VENV_BIN)
         commands = {
