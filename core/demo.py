@@ -37,11 +37,8 @@ def seed(log) -> None:
     for demo in DEMO_USERS:
         user, created = user_model.objects.get_or_create(
             username=demo.username,
-            defaults={
-                "first_name": demo.full_name[1:],
-                "last_name": demo.full_name[:1],
-                "is_staff": demo.is_staff,
-            },
+            # Chinese names are one string, family name first: keep it whole in first_name.
+            defaults={"first_name": demo.full_name, "is_staff": demo.is_staff},
         )
         if created:
             user.set_password(settings.DEMO_PASSWORD)

@@ -6,6 +6,7 @@ import datetime
 from typing import Any
 
 import chinese_calendar
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 from django.http import HttpRequest
@@ -62,10 +63,18 @@ def history_context(request: HttpRequest) -> dict[str, Any]:
 
     start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     events = Events.objects.filter(pgh_created_at__gte=start)
-    return {
-        "event_count": events.count(),
-        "recent_events": events.order_by("-pgh_created_at")[:8],
-    }
+    labels = {"insert": "新增", "update": "修改", "delete": "删除"}
+    recent = []
+    for event in events.order_by("-pgh_created_at")[:8]:
+        tracked = apps.get_model(event.pgh_model).pgh_tracked_model
+        recent.append(
+            {
+                "at": event.pgh_created_at,
+                "object": f"{tracked._meta.verbose_name} #{event.pgh_obj_id}",
+                "change": labels.get(event.pgh_label, event.pgh_label),
+            }
+        )
+    return {"event_count": events.count(), "recent_events": recent}
 
 
 def admin_context(request: HttpRequest) -> dict[str, Any]:

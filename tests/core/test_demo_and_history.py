@@ -56,3 +56,11 @@ def test_bed_changes_are_kept_as_history_with_the_acting_user(django_user_model)
     last = events.last()
     assert last.pgh_data["is_active"] is False
     assert last.pgh_context["user"] == actor.pk
+
+
+def test_office_home_lists_todays_changes_in_chinese(client_for):
+    call_command("seed_demo", verbosity=0)
+    html = client_for("office").get("/home/office/").content.decode()
+    assert "今日数据变更" in html
+    assert "科室 #" in html or "医护人员 #" in html or "床位 #" in html
+    assert "新增" in html
