@@ -19,3 +19,7 @@ CSRF_COOKIE_SECURE = False
 
 # Argon2 is the production hasher (asserted in tests/core/test_settings.py); tests hash fast.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]  # noqa: F405
+
+# Tests never run collectstatic: whitenoise serves through the finders.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
