@@ -1,0 +1,293 @@
+"""Settlement engine: pure functions over plain data (no ORM), NHSA field meanings.
+
+    total (medfee_sumamt) = full_self_pay (fulamt_ownpay_amt) + over_limit_self_pay (overlmt_selfpay)
+                            + pre_self_pay (preselfpay_amt) + in_scope (inscp_scp_amt)
+    personal_burden (psn_part_amt) = total - fund_pay_total - hospital_share
+    cash_pay (psn_cash_pay) = personal_burden - personal_account_pay
+
+Rounding (half-up to cents) happens at exactly these points, so the identities hold to the cent:
+  1. each line's amount (quantity x unit price), its over-limit part and its class-B share;
+  2. the fund payment of each ratio band;
+  3. nothing else: every other figure is a sum or difference of rounded figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def money(value: Decimal | int | str) -> Decimal:
+    """Round half-up to cents."""
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+class InsuranceClass(StrEnum):
+    A = "A"  # 甲类: fully within scope
+    B = "B"  # 乙类: a self-pay share first, the rest within scope
+    C = "C"  # 丙类: fully self-paid
+
+
+class Referral(StrEnum):
+    """SET-6 referral situations of a stay outside the insured region."""
+
+    REFERRED = "referred"
+    UNREFERRED_TIER23 = "unreferred_tier23"
+    UNREFERRED_OTHER = "unreferred_other"
+
+
+@dataclass(frozen=True)
+class FeeLine:
+    """One charge line. Either `amount`, or `quantity` x `unit_price`.
+
+    `price_cap` is the insurance payment standard per unit (pric_uplmt_amt, FEE-1);
+    `not_payable` covers FEE-6 items, unmapped items and unrecognised stays (full self-pay).
+    """
+
+    insurance_class: InsuranceClass
+    amount: Decimal | None = None
+    quantity: Decimal | None = None
+    unit_price: Decimal | None = None
+    b_self_pay_ratio: Decimal | None = None
+    price_cap: Decimal | None = None
+    not_payable: bool = False
+
+
+@dataclass(frozen=True)
+class RatioBand:
+    """Fund ratio for the part of this settlement's fund base between `lower` and `upper` (分段)."""
+
+    lower: Decimal
+    upper: Decimal | None
+    fund_ratio: Decimal
+
+
+@dataclass(frozen=True)
+class Policy:
+    """SET-3 parameters as of the settlement date (from a PolicyParameter version or given directly)."""
+
+    deductible: Decimal
+    fund_ratio: Decimal
+    annual_cap: Decimal | None = None
+    default_b_self_pay_ratio: Decimal = Decimal("0.10")
+    bands: tuple[RatioBand, ...] = ()
+    referred_extra_share: Decimal = Decimal("0.05")  # SET-6: +5 points personal share
+    unreferred_tier23_extra_share: Decimal = Decimal("0.10")  # SET-6: +10 points
+    referral_first_self_pay_ratio: Decimal = Decimal("0")  # SET-6 children's scheme to Beijing/Shanghai: 10 %
+    source: str = "given"
+
+
+@dataclass(frozen=True)
+class Accumulators:
+    """The person's year-to-date figures for this insurance type and benefit year."""
+
+    deductible_used: Decimal = ZERO
+    fund_paid_ytd: Decimal = ZERO
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    rule: str
+    field: str
+    amount: Decimal
+    note: str
+
+
+@dataclass
+class SettlementResult:
+    total: Decimal = ZERO
+    full_self_pay: Decimal = ZERO
+    over_limit_self_pay: Decimal = ZERO
+    pre_self_pay: Decimal = ZERO
+    in_scope: Decimal = ZERO
+    deductible_paid: Decimal = ZERO
+    fund_ratio: Decimal = ZERO
+    fund_pay: Decimal = ZERO
+    fund_pay_total: Decimal = ZERO
+    hospital_share: Decimal = ZERO
+    personal_burden: Decimal = ZERO
+    personal_account_pay: Decimal = ZERO
+    cash_pay: Decimal = ZERO
+    fund_layers: dict[str, Decimal] = field(default_factory=dict)
+    trace: list[TraceStep] = field(default_factory=list)
+
+    MONEY_FIELDS = (
+        "total",
+        "full_self_pay",
+        "over_limit_self_pay",
+        "pre_self_pay",
+        "in_scope",
+        "deductible_paid",
+        "fund_pay",
+        "fund_pay_total",
+        "hospital_share",
+        "personal_burden",
+        "personal_account_pay",
+        "cash_pay",
+    )
+
+
+@dataclass(frozen=True)
+class LineSplit:
+    amount: Decimal
+    full_self_pay: Decimal
+    over_limit_self_pay: Decimal
+    pre_self_pay: Decimal
+    in_scope: Decimal
+
+
+def split_line(line: FeeLine, policy: Policy) -> LineSplit:
+    """SET-2 / FEE-1 / FEE-6: divide one line into its four parts (each rounded to cents)."""
+    if line.amount is not None:
+        amount = money(line.amount)
+    elif line.quantity is not None and line.unit_price is not None:
+        amount = money(line.quantity * line.unit_price)
+    else:
+        raise ValueError("a fee line needs amount, or quantity and unit_price")
+    if amount < 0:
+        raise ValueError("a fee line amount cannot be negative; refunds are separate counter-lines")
+
+    if line.insurance_class == InsuranceClass.C or line.not_payable:
+        return LineSplit(amount, amount, ZERO, ZERO, ZERO)
+
+    over_limit = ZERO
+    if line.price_cap is not None:
+        if line.quantity is not None and line.unit_price is not None:
+            if line.unit_price > line.price_cap:
+                over_limit = money((line.unit_price - line.price_cap) * line.quantity)
+        elif amount > line.price_cap:
+            over_limit = amount - money(line.price_cap)
+    eligible = amount - over_limit
+
+    pre_self_pay = ZERO
+    if line.insurance_class == InsuranceClass.B:
+        ratio = (
+            line.b_self_pay_ratio if line.b_self_pay_ratio is not None else policy.default_b_self_pay_ratio
+        )
+        pre_self_pay = money(eligible * ratio)
+    return LineSplit(amount, ZERO, over_limit, pre_self_pay, eligible - pre_self_pay)
+
+
+def _effective_fund_ratio(ratio: Decimal, referral: Referral | None, policy: Policy) -> Decimal:
+    """SET-6: the personal share rises by 5 points when referred, 10 points unreferred to tier 2/3."""
+    if referral == Referral.REFERRED:
+        return max(ratio - policy.referred_extra_share, Decimal("0"))
+    if referral == Referral.UNREFERRED_TIER23:
+        return max(ratio - policy.unreferred_tier23_extra_share, Decimal("0"))
+    if referral == Referral.UNREFERRED_OTHER:
+        return Decimal("0")
+    return ratio
+
+
+def _banded_fund_pay(
+    base: Decimal, policy: Policy, referral: Referral | None
+) -> tuple[Decimal, list[TraceStep]]:
+    bands = policy.bands or (RatioBand(Decimal("0"), None, policy.fund_ratio),)
+    total = ZERO
+    steps = []
+    for band in sorted(bands, key=lambda b: b.lower):
+        upper = band.upper if band.upper is not None else base
+        portion = min(base, upper) - band.lower
+        if portion <= 0:
+            continue
+        ratio = _effective_fund_ratio(band.fund_ratio, referral, policy)
+        paid = money(portion * ratio)
+        total += paid
+        steps.append(
+            TraceStep(
+                "SET-3", "fund_pay", paid, f"分段 {band.lower}–{band.upper or '∞'}：{portion} × {ratio}"
+            )
+        )
+    return total, steps
+
+
+def settle(
+    lines: list[FeeLine],
+    policy: Policy,
+    accumulators: Accumulators | None = None,
+    *,
+    referral: Referral | None = None,
+    personal_account_balance: Decimal | None = None,
+    use_personal_account: bool = True,
+    hospital_share: Decimal = ZERO,
+) -> SettlementResult:
+    """Compute every part of one settlement (SET-1..SET-3, SET-6, SET-8)."""
+    acc = accumulators or Accumulators()
+    result = SettlementResult(hospital_share=money(hospital_share))
+    trace = result.trace
+
+    for line in lines:
+        part = split_line(line, policy)
+        result.total += part.amount
+        result.full_self_pay += part.full_self_pay
+        result.over_limit_self_pay += part.over_limit_self_pay
+        result.pre_self_pay += part.pre_self_pay
+        result.in_scope += part.in_scope
+    trace.append(
+        TraceStep("FEE-6", "full_self_pay", result.full_self_pay, "丙类、不予支付及未对照项目全额自费")
+    )
+    trace.append(
+        TraceStep("FEE-1", "over_limit_self_pay", result.over_limit_self_pay, "超医保支付标准部分自付")
+    )
+    trace.append(TraceStep("SET-2", "pre_self_pay", result.pre_self_pay, "乙类先行自付"))
+
+    if referral == Referral.REFERRED and policy.referral_first_self_pay_ratio > 0:
+        first_share = money(result.in_scope * policy.referral_first_self_pay_ratio)
+        result.pre_self_pay += first_share
+        result.in_scope -= first_share
+        trace.append(
+            TraceStep(
+                "SET-6",
+                "pre_self_pay",
+                first_share,
+                f"转外就医先行自付 {policy.referral_first_self_pay_ratio}",
+            )
+        )
+    trace.append(TraceStep("SET-2", "in_scope", result.in_scope, "符合政策范围金额"))
+
+    remaining_deductible = max(policy.deductible - acc.deductible_used, ZERO)
+    result.deductible_paid = min(result.in_scope, remaining_deductible)
+    trace.append(
+        TraceStep(
+            "SET-3",
+            "deductible_paid",
+            result.deductible_paid,
+            f"起付线 {policy.deductible}，本年度已付 {acc.deductible_used}",
+        )
+    )
+
+    base = result.in_scope - result.deductible_paid
+    fund_pay, band_steps = _banded_fund_pay(base, policy, referral)
+    trace.extend(band_steps)
+    result.fund_ratio = _effective_fund_ratio(policy.fund_ratio, referral, policy)
+    if referral == Referral.UNREFERRED_OTHER:
+        trace.append(TraceStep("SET-6", "fund_pay", ZERO, "未经转诊到其他机构就医，统筹基金不予报销"))
+
+    if policy.annual_cap is not None:
+        remaining_cap = max(policy.annual_cap - acc.fund_paid_ytd, ZERO)
+        if fund_pay > remaining_cap:
+            trace.append(
+                TraceStep(
+                    "SET-3",
+                    "fund_pay",
+                    remaining_cap,
+                    f"封顶线 {policy.annual_cap}，本年度已付 {acc.fund_paid_ytd}",
+                )
+            )
+            fund_pay = remaining_cap
+    result.fund_pay = fund_pay
+    # Every fund layer adds here; today only the basic pooled fund is computed.
+    result.fund_layers = {"basic_pooled_fund": fund_pay}
+    result.fund_pay_total = sum(result.fund_layers.values(), ZERO)
+
+    result.personal_burden = result.total - result.fund_pay_total - result.hospital_share
+    if use_personal_account and personal_account_balance is not None and personal_account_balance > 0:
+        result.personal_account_pay = min(money(personal_account_balance), result.personal_burden)
+    trace.append(TraceStep("SET-8", "personal_account_pay", result.personal_account_pay, "个人账户支付"))
+    result.cash_pay = result.personal_burden - result.personal_account_pay
+    trace.append(TraceStep("SET-8", "cash_pay", result.cash_pay, "个人现金支付"))
+    return result
