@@ -58,6 +58,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "hospital.view_bed",
         "hospital.view_practitioner",
         "pghistory.view_events",
+        "settlement.view_policyparameter",
     ],
     Role.DOCTOR: [
         "hospital.view_department",

@@ -1,0 +1,94 @@
+"""Reads for settlement: the policy version in force for a person and a date (SET-3, REM-7)."""
+
+from __future__ import annotations
+
+import datetime
+
+from core.errors import DomainError
+from settlement import rules
+from settlement.models import CareType, PolicyParameter
+
+# National med_type codes -> the policy's care type.
+MED_TYPE_CARE_TYPE = {
+    "11": CareType.OUTPATIENT,  # 普通门诊
+    "12": CareType.OUTPATIENT,  # 门诊挂号
+    "13": CareType.OUTPATIENT,  # 急诊
+    "14": CareType.CHRONIC_OUTPATIENT,  # 门诊慢特病
+    "21": CareType.INPATIENT,  # 普通住院
+    "22": CareType.INPATIENT,  # 外伤住院
+    "23": CareType.INPATIENT,  # 转外诊治住院
+    "24": CareType.INPATIENT,  # 急诊转住院
+    "28": CareType.INPATIENT,  # 日间手术
+    "52": CareType.INPATIENT,  # 生育住院
+}
+
+
+def care_type_for_med_type(med_type: str) -> str:
+    if med_type in CareType.values:
+        return med_type
+    try:
+        return MED_TYPE_CARE_TYPE[med_type]
+    except KeyError as exc:
+        raise DomainError(f"未知的医疗类别：{med_type}", code="unknown_med_type", rule="SET-3") from exc
+
+
+def region_candidates(region: str) -> list[str]:
+    """The region itself, then its city (xxxx00), then its province (xx0000)."""
+    candidates = [region, region[:4] + "00", region[:2] + "0000"]
+    return list(dict.fromkeys(candidates))
+
+
+def policy_version_as_of(
+    *,
+    insured_region: str,
+    insurance_type: str,
+    med_type: str,
+    hospital_tier: int | None,
+    on_date: datetime.date,
+) -> PolicyParameter:
+    """SET-3: the version valid on `on_date`; the narrowest region wins, then an exact tier over 'any tier'.
+
+    Without a tier certificate (`hospital_tier` None) the version's `tier_when_unknown` applies (SET-4).
+    """
+    care_type = care_type_for_med_type(med_type)
+    base = PolicyParameter.objects.filter(
+        PolicyParameter.valid_on_filter(on_date), insurance_type=insurance_type, care_type=care_type
+    ).prefetch_related("bands")
+    for region in region_candidates(insured_region):
+        versions = list(base.filter(insured_region=region))
+        if not versions:
+            continue
+        tier = hospital_tier
+        if tier is None:
+            tier = versions[0].tier_when_unknown
+        exact = [v for v in versions if v.hospital_tier == tier]
+        generic = [v for v in versions if v.hospital_tier is None]
+        chosen = exact or generic
+        if chosen:
+            return max(chosen, key=lambda v: v.effective_from)
+    raise DomainError(
+        f"未找到参保地 {insured_region}、险种 {insurance_type}、{CareType(care_type).label}"
+        f"在 {on_date:%Y-%m-%d} 有效的结算政策参数。",
+        code="policy_not_found",
+        rule="SET-3",
+    )
+
+
+def as_rule_policy(version: PolicyParameter) -> rules.Policy:
+    return rules.Policy(
+        deductible=version.deductible,
+        fund_ratio=version.fund_ratio,
+        annual_cap=version.annual_cap,
+        default_b_self_pay_ratio=version.default_b_self_pay_ratio,
+        bands=tuple(rules.RatioBand(b.lower, b.upper, b.fund_ratio) for b in version.bands.all()),
+        referred_extra_share=version.referred_extra_share,
+        unreferred_tier23_extra_share=version.unreferred_tier23_extra_share,
+        referral_first_self_pay_ratio=version.referral_first_self_pay_ratio,
+        source=f"policy:{version.pk} {version.name} 自 {version.effective_from}",
+    )
+
+
+def settlement_year_start(version: PolicyParameter, on_date: datetime.date) -> datetime.date:
+    """SET-4: the settlement year may start on another day than 1 Jan (Hangzhou children: 1 Sep)."""
+    start = datetime.date(on_date.year, version.year_start_month, version.year_start_day)
+    return start if start <= on_date else start.replace(year=on_date.year - 1)
