@@ -106,8 +106,8 @@ def _port_in_use(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _secret_key() -> str:
-    key_file = DATA_DIR / "secret_key"
+def _secret_key(name: str = "secret_key") -> str:
+    key_file = DATA_DIR / name
     if not key_file.exists():
         key_file.write_text(secrets.token_urlsafe(50))
         key_file.chmod(0o600)
@@ -144,6 +144,13 @@ def run() -> int:
         # make run serves plain HTTP on this machine: cookies cannot be Secure here.
         env.setdefault("DJANGO_SECURE_COOKIES", "false")
         env.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
+        # The simulated insurance center (a development stand-in; production sets CENTER_URL to the real one).
+        start_simulator = not env.get("CENTER_URL")
+        if start_simulator:
+            center_port = _free_port()
+            env["CENTER_URL"] = f"http://127.0.0.1:{center_port}/fsi/api/rsfComIfsService/callService"
+            env.setdefault("CENTER_AUTH", "tif")
+            env.setdefault("CENTER_SECRET", _secret_key("center_secret"))
         env["DJANGO_SETTINGS_MODULE"] = "config.settings"
 
         _manage(env, "bootstrap")
@@ -180,6 +187,18 @@ def run() -> int:
             ],
             "beat": [f"{bin_}/celery", "-A", "config", "beat", "--loglevel", "INFO"],
         }
+        if start_simulator:
+            commands["center-simulator"] = [
+                f"{bin_}/python",
+                "-m",
+                "settlement.simulator",
+                "--port",
+                str(center_port),
+                "--auth",
+                env["CENTER_AUTH"],
+                "--secret",
+                env["CENTER_SECRET"],
+            ]
         for name, command in commands.items():
             log(f"启动 {name}: {' '.join(command[:3])} …")
             # Own process group: Ctrl-C reaches us once, and we stop each child in order.
@@ -228,6 +247,7 @@ def _print_banner(url: str, env: dict[str, str]) -> None:
         "=" * 64,
         f"  医保管理系统已启动：{url}",
         f"  接口文档：{url}api/docs/    健康检查：{url}healthz",
+        f"  模拟医保中心：{env['CENTER_URL'].split('/fsi')[0]}/_control/state（开发替身）",
         "  演示账号（密码均为 " + password + "）：",
         *[f"    {u.username:<8} {u.role.label}" for u in DEMO_USERS],
         "  按 Ctrl-C 停止全部服务。",

@@ -252,4 +252,17 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# --- The insurance center (national 两定机构 interface). `make run` points this at the simulator. ---
+CENTER = {
+    "URL": env.str("CENTER_URL", default="http://127.0.0.1:8090/fsi/api/rsfComIfsService/callService"),
+    # none | tif (x-tif gateway headers) | sm3 (signed cainfo) | sm4 (encrypted envelope)
+    "AUTH": env.str("CENTER_AUTH", default="tif"),
+    "PAASID": env.str("CENTER_PAASID", default="yibao_hosp"),
+    "SECRET": env.str("CENTER_SECRET", default=""),
+    "TIMEOUT": env.float("CENTER_TIMEOUT_SECONDS", default=15.0),
+    "RETRIES": env.int("CENTER_RETRIES", default=2),
+    "INFVER": env.str("CENTER_INFVER", default="V1.0"),
+    "RECER_SYS_CODE": env.str("CENTER_RECER_SYS_CODE", default="YBXT"),
+}
+
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="Yibao@2026")

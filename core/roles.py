@@ -59,6 +59,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "hospital.view_practitioner",
         "pghistory.view_events",
         "settlement.view_policyparameter",
+        "settlement.view_centerexchange",
     ],
     Role.DOCTOR: [
         "hospital.view_department",

@@ -40,6 +40,29 @@ class Referral(StrEnum):
     UNREFERRED_OTHER = "unreferred_other"
 
 
+# National med_type codes -> the policy's care type (values of settlement.models.CareType).
+MED_TYPE_CARE_TYPE = {
+    "11": "outpatient",  # 普通门诊
+    "12": "outpatient",  # 门诊挂号
+    "13": "outpatient",  # 急诊
+    "14": "chronic_outpatient",  # 门诊慢特病
+    "21": "inpatient",  # 普通住院
+    "22": "inpatient",  # 外伤住院
+    "23": "inpatient",  # 转外诊治住院
+    "24": "inpatient",  # 急诊转住院
+    "28": "inpatient",  # 日间手术
+    "52": "inpatient",  # 生育住院
+}
+CARE_TYPES = ("outpatient", "chronic_outpatient", "inpatient")
+
+
+def care_type_for_med_type(med_type: str) -> str:
+    """A national med_type code (or a care type itself) -> care type; KeyError when unknown."""
+    if med_type in CARE_TYPES:
+        return med_type
+    return MED_TYPE_CARE_TYPE[med_type]
+
+
 @dataclass(frozen=True)
 class FeeLine:
     """One charge line. Either `amount`, or `quantity` x `unit_price`.

@@ -8,26 +8,10 @@ from core.errors import DomainError
 from settlement import rules
 from settlement.models import CareType, PolicyParameter
 
-# National med_type codes -> the policy's care type.
-MED_TYPE_CARE_TYPE = {
-    "11": CareType.OUTPATIENT,  # 普通门诊
-    "12": CareType.OUTPATIENT,  # 门诊挂号
-    "13": CareType.OUTPATIENT,  # 急诊
-    "14": CareType.CHRONIC_OUTPATIENT,  # 门诊慢特病
-    "21": CareType.INPATIENT,  # 普通住院
-    "22": CareType.INPATIENT,  # 外伤住院
-    "23": CareType.INPATIENT,  # 转外诊治住院
-    "24": CareType.INPATIENT,  # 急诊转住院
-    "28": CareType.INPATIENT,  # 日间手术
-    "52": CareType.INPATIENT,  # 生育住院
-}
-
 
 def care_type_for_med_type(med_type: str) -> str:
-    if med_type in CareType.values:
-        return med_type
     try:
-        return MED_TYPE_CARE_TYPE[med_type]
+        return rules.care_type_for_med_type(med_type)
     except KeyError as exc:
         raise DomainError(f"未知的医疗类别：{med_type}", code="unknown_med_type", rule="SET-3") from exc
 

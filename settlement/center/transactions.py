@@ -1,0 +1,258 @@
+"""The center's transactions used today, as thin functions over CenterClient.
+
+Input node names follow CENTER-INTERFACE.md: 1101 `data`, 2401 `mdtrtinfo`+`diseinfo`,
+2402 `dscginfo`, 2301 `feedetail`, 2303/2304/2305/2404/2405/2302/2601 `data`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from settlement.center import protocol
+from settlement.center.client import CenterClient, CenterError, CenterGarbled, CenterRejected, CenterTimeout
+
+
+def person_info(client: CenterClient, *, cert_type: str, cert_no: str, card_sn: str = "", actor=None) -> dict:
+    """1101: who holds this credential, with every insurance (insuinfo is a list)."""
+    data = {
+        "mdtrt_cert_type": cert_type,
+        "mdtrt_cert_no": cert_no,
+        "card_sn": card_sn,
+        "begntime": "",
+        "psn_cert_type": "",
+        "certno": "",
+        "psn_name": "",
+    }
+    reply = client.call("1101", {"data": data}, actor=actor, subject=f"card:{cert_type}")
+    output = reply.output
+    insuinfo = output.get("insuinfo") or []
+    if isinstance(insuinfo, dict):  # the spec's sample sends an object; real centers a list
+        insuinfo = [insuinfo]
+    for info in insuinfo:
+        info["balc"] = protocol.to_decimal(info.get("balc"))
+        info.setdefault("insuplc_admdvs", info.get("insu_admdvs", ""))
+    return {
+        "baseinfo": output.get("baseinfo") or {},
+        "insuinfo": insuinfo,
+        "idetinfo": output.get("idetinfo") or [],
+    }
+
+
+def admit(
+    client: CenterClient,
+    *,
+    mdtrtinfo: dict,
+    diseinfo: list[dict],
+    insuplc_admdvs: str,
+    actor=None,
+    subject: str = "",
+) -> str:
+    """2401: inpatient registration; returns the center's visit id (mdtrt_id)."""
+    reply = client.call(
+        "2401",
+        {"mdtrtinfo": mdtrtinfo, "diseinfo": diseinfo},
+        actor=actor,
+        insuplc_admdvs=insuplc_admdvs,
+        subject=subject,
+    )
+    return str((reply.output.get("result") or {}).get("mdtrt_id") or "")
+
+
+def discharge(
+    client: CenterClient, *, dscginfo: dict, insuplc_admdvs: str, actor=None, subject: str = ""
+) -> None:
+    """2402: discharge registration."""
+    client.call("2402", {"dscginfo": dscginfo}, actor=actor, insuplc_admdvs=insuplc_admdvs, subject=subject)
+
+
+def cancel_admission(
+    client: CenterClient, *, mdtrt_id: str, psn_no: str, insuplc_admdvs: str, actor=None
+) -> None:
+    """2404: cancel the inpatient registration (refused by the center once fees exist)."""
+    client.call(
+        "2404",
+        {"data": {"mdtrt_id": mdtrt_id, "psn_no": psn_no}},
+        actor=actor,
+        insuplc_admdvs=insuplc_admdvs,
+        subject=f"mdtrt:{mdtrt_id}",
+    )
+
+
+def cancel_discharge(
+    client: CenterClient, *, mdtrt_id: str, psn_no: str, insuplc_admdvs: str, actor=None
+) -> None:
+    """2405: cancel the discharge registration."""
+    client.call(
+        "2405",
+        {"data": {"mdtrt_id": mdtrt_id, "psn_no": psn_no}},
+        actor=actor,
+        insuplc_admdvs=insuplc_admdvs,
+        subject=f"mdtrt:{mdtrt_id}",
+    )
+
+
+def upload_fees(
+    client: CenterClient, *, feedetail: list[dict], insuplc_admdvs: str, actor=None
+) -> list[dict]:
+    """2301: fee detail upload; returns the center's per-line split (amounts as Decimal)."""
+    reply = client.call(
+        "2301",
+        {"feedetail": feedetail},
+        actor=actor,
+        insuplc_admdvs=insuplc_admdvs,
+        subject=f"mdtrt:{feedetail[0]['mdtrt_id']}" if feedetail else "",
+    )
+    lines = reply.output.get("result") or []
+    names = ("det_item_fee_sumamt", "fulamt_ownpay_amt", "overlmt_amt", "preselfpay_amt", "inscp_scp_amt")
+    return [{**line, **protocol.decimal_fields(line, names)} for line in lines]
+
+
+def cancel_fees(
+    client: CenterClient,
+    *,
+    mdtrt_id: str,
+    psn_no: str,
+    feedetl_sn: str = "0000",
+    insuplc_admdvs: str,
+    actor=None,
+) -> None:
+    """2302: cancel uploaded fee lines ("0000" = every unsettled line)."""
+    client.call(
+        "2302",
+        {"data": {"feedetl_sn": feedetl_sn, "mdtrt_id": mdtrt_id, "psn_no": psn_no}},
+        actor=actor,
+        insuplc_admdvs=insuplc_admdvs,
+        subject=f"mdtrt:{mdtrt_id}",
+    )
+
+
+def _settlement(reply: protocol.CenterReply) -> dict[str, Any]:
+    setlinfo = reply.output.get("setlinfo") or {}
+    amounts = protocol.decimal_fields(setlinfo, protocol.SETTLEMENT_AMOUNT_FIELDS)
+    details = [
+        {**d, **protocol.decimal_fields(d, ("fund_payamt", "inscp_scp_amt"))}
+        for d in reply.output.get("setldetail") or []
+    ]
+    return {"setlinfo": {**setlinfo, **amounts}, "setldetail": details}
+
+
+def settlement_data(
+    *,
+    psn_no: str,
+    mdtrt_id: str,
+    insutype: str,
+    medfee_sumamt,
+    cert_type: str,
+    cert_no: str,
+    acct_used: bool,
+    mid_setl: bool = False,
+) -> dict[str, Any]:
+    return {
+        "psn_no": psn_no,
+        "mdtrt_cert_type": cert_type,
+        "mdtrt_cert_no": cert_no,
+        "medfee_sumamt": str(medfee_sumamt),
+        "psn_setlway": "01",
+        "mdtrt_id": mdtrt_id,
+        "insutype": insutype,
+        "acct_used_flag": "1" if acct_used else "0",
+        "invono": "",
+        "mid_setl_flag": "1" if mid_setl else "0",
+        "fulamt_ownpay_amt": 0,
+        "overlmt_selfpay": 0,
+        "preselfpay_amt": 0,
+        "inscp_scp_amt": 0,
+    }
+
+
+def pre_settle(client: CenterClient, *, data: dict, insuplc_admdvs: str, actor=None) -> dict[str, Any]:
+    """2303: pre-settlement (试算); changes nothing at the center."""
+    reply = client.call(
+        "2303",
+        {"data": data},
+        actor=actor,
+        insuplc_admdvs=insuplc_admdvs,
+        subject=f"mdtrt:{data['mdtrt_id']}",
+    )
+    return _settlement(reply)
+
+
+class SettlementReversed(CenterError):
+    """A 2304 whose reply was lost has been reversed by 2601: nothing is settled, the clerk may retry."""
+
+    status_code = 503
+    default_code = "settlement_reversed"
+
+
+def settle(
+    client: CenterClient, *, data: dict, insuplc_admdvs: str, actor=None, msgid: str | None = None
+) -> dict:
+    """2304: settle. A timeout or an unreadable reply leaves the outcome unknown: reverse the message
+    by 2601 (omsgid) before anything is retried, so a stay is never settled twice."""
+    from settlement.center.client import next_msgid
+
+    msgid = msgid or next_msgid()
+    try:
+        reply = client.call(
+            "2304",
+            {"data": data},
+            actor=actor,
+            insuplc_admdvs=insuplc_admdvs,
+            subject=f"mdtrt:{data['mdtrt_id']}",
+            msgid=msgid,
+        )
+    except (CenterTimeout, CenterGarbled) as exc:
+        reverse(
+            client,
+            psn_no=data["psn_no"],
+            omsgid=msgid,
+            oinfno="2304",
+            insuplc_admdvs=insuplc_admdvs,
+            actor=actor,
+        )
+        raise SettlementReversed(
+            "医保中心结算应答超时或无法解析，已发起冲正（2601），本次未结算，可重新结算。",
+            msgid=msgid,
+            infno="2304",
+            rule="SET-10",
+        ) from exc
+    result = _settlement(reply)
+    result["msgid"] = msgid
+    return result
+
+
+def cancel_settlement(
+    client: CenterClient, *, mdtrt_id: str, setl_id: str, psn_no: str, insuplc_admdvs: str, actor=None
+) -> dict[str, Any]:
+    """2305: cancel a settlement as a whole (SET-9); the center answers with negative amounts."""
+    reply = client.call(
+        "2305",
+        {"data": {"mdtrt_id": mdtrt_id, "setl_id": setl_id, "psn_no": psn_no}},
+        actor=actor,
+        insuplc_admdvs=insuplc_admdvs,
+        subject=f"mdtrt:{mdtrt_id}",
+    )
+    return _settlement(reply)
+
+
+def reverse(
+    client: CenterClient, *, psn_no: str, omsgid: str, oinfno: str, insuplc_admdvs: str, actor=None
+) -> None:
+    """2601: reverse a message by its msgid (used when its outcome is unknown). Retried: it is idempotent."""
+    last: CenterError | None = None
+    for _ in range(3):
+        try:
+            client.call(
+                "2601",
+                {"data": {"psn_no": psn_no, "omsgid": omsgid, "oinfno": oinfno}},
+                actor=actor,
+                insuplc_admdvs=insuplc_admdvs,
+                subject=f"reverse:{omsgid}",
+            )
+            return
+        except CenterRejected:
+            raise
+        except CenterError as exc:
+            last = exc
+    assert last is not None
+    raise last

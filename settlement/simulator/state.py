@@ -1,0 +1,492 @@
+"""The simulated insurance center's state and transactions.
+
+A development stand-in, never production: it keeps its own persons, catalog, parameters,
+visits, settlements and accumulators in memory (no access to the hospital's tables) and
+settles with the same engine (settlement.rules) over its own parameters. Pure Python: no Django.
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+import json
+import threading
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from settlement import rules
+from settlement.center.protocol import to_decimal
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+CLASS_LEVEL = {"A": "01", "B": "02", "C": "03"}
+
+
+class CenterRefusal(Exception):
+    """A business refusal: answered with infcode -1 and this message."""
+
+
+def _fmt(value: Decimal | None) -> float | None:
+    # Real centers answer amounts as JSON numbers; two decimals.
+    return None if value is None else float(value.quantize(rules.CENT))
+
+
+@dataclass
+class Visit:
+    mdtrt_id: str
+    psn_no: str
+    insutype: str
+    med_type: str
+    begntime: str
+    status: str = "admitted"  # admitted / discharged / cancelled
+    fees: dict[str, dict[str, Any]] = field(default_factory=dict)
+    settlements: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Settlement:
+    setl_id: str
+    mdtrt_id: str
+    psn_no: str
+    insutype: str
+    year: int
+    setlinfo: dict[str, Any]
+    setldetail: list[dict[str, Any]]
+    fee_sns: list[str]
+    deductible_paid: Decimal
+    fund_pay: Decimal
+    acct_pay: Decimal
+    mid_setl: bool
+    msgid: str
+    cancelled_by: str | None = None
+
+
+class CenterState:
+    def __init__(self, region: str = "610100", data_dir: Path | None = None) -> None:
+        self.region = region
+        self.lock = threading.RLock()
+        source = data_dir if data_dir and (data_dir / "persons.json").exists() else FIXTURES
+        self.persons = {p["psn_no"]: p for p in json.loads((source / "persons.json").read_text())}
+        catalog_dir = data_dir if data_dir and (data_dir / "catalog.json").exists() else FIXTURES
+        self.catalog = {
+            k: v for k, v in json.loads((catalog_dir / "catalog.json").read_text()).items() if k[0] != "_"
+        }
+        policy_dir = data_dir if data_dir and (data_dir / "policies.json").exists() else FIXTURES
+        self.policies = {
+            k: v for k, v in json.loads((policy_dir / "policies.json").read_text()).items() if k[0] != "_"
+        }
+        self.visits: dict[str, Visit] = {}
+        self.settlements: dict[str, Settlement] = {}
+        self.accumulators: dict[tuple[str, str, int], list[Decimal]] = {}
+        self.replies: dict[
+            str, dict[str, Any]
+        ] = {}  # msgid -> reply, so a resent message is answered, not redone
+        self.reversed_msgids: set[str] = set()
+        self._ids = itertools.count(1)
+
+    # --- helpers ---
+    def _new_id(self, width: int = 12) -> str:
+        return f"{next(self._ids):0{width}d}"
+
+    def _person(self, psn_no: str) -> dict[str, Any]:
+        try:
+            return self.persons[psn_no]
+        except KeyError as exc:
+            raise CenterRefusal(f"人员编号 {psn_no} 不存在") from exc
+
+    def _insuinfo(self, person: dict[str, Any], insutype: str) -> dict[str, Any]:
+        for info in person["insuinfo"]:
+            if info["insutype"] == insutype and info.get("psn_insu_stas", "1") == "1":
+                return info
+        raise CenterRefusal(f"人员 {person['psn_no']} 无有效的 {insutype} 险种参保信息")
+
+    def _visit(self, mdtrt_id: str, psn_no: str | None = None) -> Visit:
+        visit = self.visits.get(mdtrt_id)
+        if visit is None or (psn_no and visit.psn_no != psn_no):
+            raise CenterRefusal(f"就诊ID {mdtrt_id} 不存在")
+        return visit
+
+    def _policy(self, insutype: str, med_type: str) -> rules.Policy:
+        care_type = rules.care_type_for_med_type(med_type)
+        params = self.policies.get(f"{insutype}:{care_type}")
+        if params is None:
+            raise CenterRefusal(f"险种 {insutype} 无 {care_type} 待遇参数")
+        return rules.Policy(
+            deductible=Decimal(params["deductible"]),
+            fund_ratio=Decimal(params["fund_ratio"]),
+            annual_cap=Decimal(params["annual_cap"]) if params.get("annual_cap") else None,
+            source=f"center:{insutype}:{care_type}",
+        )
+
+    def _fee_line(self, fee: dict[str, Any]) -> rules.FeeLine:
+        item = self.catalog.get(fee["med_list_codg"])
+        if item is None:
+            return rules.FeeLine(rules.InsuranceClass.C, amount=fee["amount"], not_payable=True)
+        cap = Decimal(item["pric_uplmt_amt"]) if item.get("pric_uplmt_amt") else None
+        return rules.FeeLine(
+            rules.InsuranceClass(item["class"]),
+            quantity=fee["cnt"],
+            unit_price=fee["pric"],
+            b_self_pay_ratio=Decimal(item["selfpay_prop"]),
+            price_cap=cap,
+        )
+
+    # --- transactions ---
+    def handle(self, envelope: dict[str, Any]) -> dict[str, Any]:
+        """Dispatch one envelope; returns `output`. Raises CenterRefusal for business errors."""
+        infno = str(envelope.get("infno", ""))
+        handler = getattr(self, f"trx_{infno}", None)
+        if handler is None:
+            raise CenterRefusal(f"不支持的交易编号 {infno}")
+        payload = envelope.get("input") or {}
+        return handler(payload, envelope)
+
+    def trx_9001(self, payload, envelope):
+        now = datetime.datetime.now()
+        return {
+            "signinoutb": {
+                "sign_time": now.strftime("%Y-%m-%d %H:%M:%S"),
+                "sign_no": f"{self.region}{now:%Y%m%d%H%M%S}{self._new_id(10)}",
+            }
+        }
+
+    def trx_1101(self, payload, envelope):
+        data = payload.get("data") or {}
+        cert_type, cert_no = str(data.get("mdtrt_cert_type", "")), str(data.get("mdtrt_cert_no", ""))
+        for person in self.persons.values():
+            for cred in person.get("credentials", []):
+                if cred["mdtrt_cert_type"] == cert_type and cred["mdtrt_cert_no"] == cert_no:
+                    if cert_type == "03" and cred.get("card_sn") and data.get("card_sn") != cred["card_sn"]:
+                        raise CenterRefusal("卡识别码 card_sn 与社保卡不符")
+                    return self._person_output(person)
+        raise CenterRefusal("未查询到人员信息")
+
+    def _person_output(self, person):
+        birth = datetime.date.fromisoformat(person["brdy"])
+        age = Decimal((datetime.date.today() - birth).days) / Decimal("365.25")
+        base = {
+            k: person[k] for k in ("psn_no", "psn_cert_type", "certno", "psn_name", "gend", "naty", "brdy")
+        }
+        base["age"] = float(age.quantize(Decimal("0.1")))
+        insuinfo = [
+            {
+                **info,
+                "balc": float(Decimal(info["balc"])),
+                "psn_insu_date": info.get("psn_insu_date", "2010-01-01"),
+                "paus_insu_date": None,
+            }
+            for info in person["insuinfo"]
+        ]
+        return {"baseinfo": base, "insuinfo": insuinfo, "idetinfo": []}
+
+    def trx_2401(self, payload, envelope):
+        info = payload.get("mdtrtinfo") or {}
+        person = self._person(info.get("psn_no", ""))
+        self._insuinfo(person, info.get("insutype", ""))
+        for visit in self.visits.values():
+            if visit.psn_no == person["psn_no"] and visit.status == "admitted" and visit.med_type[0] == "2":
+                raise CenterRefusal(f"该人员已有在院登记（就诊ID {visit.mdtrt_id}），不能重复办理入院")
+        mdtrt_id = self._new_id()
+        self.visits[mdtrt_id] = Visit(
+            mdtrt_id,
+            person["psn_no"],
+            info["insutype"],
+            str(info.get("med_type", "21")),
+            str(info.get("begntime", "")),
+        )
+        return {"result": {"mdtrt_id": mdtrt_id}}
+
+    def trx_2402(self, payload, envelope):
+        info = payload.get("dscginfo") or {}
+        visit = self._visit(info.get("mdtrt_id", ""), info.get("psn_no"))
+        if visit.status != "admitted":
+            raise CenterRefusal("该就诊不在院，不能办理出院")
+        visit.status = "discharged"
+        return {}
+
+    def trx_2404(self, payload, envelope):
+        data = payload.get("data") or {}
+        visit = self._visit(data.get("mdtrt_id", ""), data.get("psn_no"))
+        if visit.fees or visit.settlements:
+            raise CenterRefusal("已上传费用或已结算的就诊不能撤销入院，请先撤销费用")
+        visit.status = "cancelled"
+        return {}
+
+    def trx_2405(self, payload, envelope):
+        data = payload.get("data") or {}
+        visit = self._visit(data.get("mdtrt_id", ""), data.get("psn_no"))
+        if visit.status != "discharged" or self._active_settlements(visit):
+            raise CenterRefusal("只有未结算的已出院就诊可以撤销出院")
+        visit.status = "admitted"
+        return {}
+
+    def trx_2301(self, payload, envelope):
+        lines = payload.get("feedetail") or []
+        results, staged = [], {}
+        for raw in lines:
+            visit = self._visit(str(raw.get("mdtrt_id", "")), raw.get("psn_no"))
+            if visit.status == "cancelled":
+                raise CenterRefusal(f"就诊 {visit.mdtrt_id} 已撤销")
+            sn = str(raw.get("feedetl_sn", ""))
+            if not sn or sn in visit.fees or (visit.mdtrt_id, sn) in staged:
+                raise CenterRefusal(f"费用明细流水号 {sn} 重复或为空")
+            cnt, pric = to_decimal(raw.get("cnt")), to_decimal(raw.get("pric"))
+            amount = to_decimal(raw.get("det_item_fee_sumamt"))
+            if rules.money(cnt * pric) != rules.money(amount):
+                raise CenterRefusal(f"明细 {sn} 金额 {amount} 与数量×单价 {rules.money(cnt * pric)} 不符")
+            fee = {
+                "sn": sn,
+                "med_list_codg": str(raw.get("med_list_codg", "")),
+                "cnt": abs(cnt),
+                "pric": pric,
+                "amount": abs(amount),
+                "sign": -1 if cnt < 0 else 1,
+                "init_sn": raw.get("init_feedetl_sn"),
+                "settled_by": None,
+            }
+            part = rules.split_line(self._fee_line(fee), rules.Policy(Decimal(0), Decimal(0)))
+            item = self.catalog.get(fee["med_list_codg"])
+            staged[(visit.mdtrt_id, sn)] = (visit, fee)
+            sign = fee["sign"]
+            results.append(
+                {
+                    "feedetl_sn": sn,
+                    "det_item_fee_sumamt": _fmt(amount),
+                    "cnt": float(cnt),
+                    "pric": float(pric),
+                    "pric_uplmt_amt": float(item["pric_uplmt_amt"])
+                    if item and item.get("pric_uplmt_amt")
+                    else None,
+                    "selfpay_prop": float(item["selfpay_prop"]) if item else 1.0,
+                    "fulamt_ownpay_amt": _fmt(sign * part.full_self_pay),
+                    "overlmt_amt": _fmt(sign * part.over_limit_self_pay),
+                    "preselfpay_amt": _fmt(sign * part.pre_self_pay),
+                    "inscp_scp_amt": _fmt(sign * part.in_scope),
+                    "chrgitm_lv": CLASS_LEVEL[item["class"]] if item else "03",
+                    "med_chrgitm_type": "",
+                    "lmt_used_flag": "0",
+                    "memo": "" if item else "目录外项目，全额自费",
+                }
+            )
+        for (_, sn), (visit, fee) in staged.items():
+            visit.fees[sn] = fee
+        return {"result": results}
+
+    def trx_2302(self, payload, envelope):
+        data = payload.get("data") or {}
+        visit = self._visit(data.get("mdtrt_id", ""), data.get("psn_no"))
+        sn = str(data.get("feedetl_sn", ""))
+        targets = [s for s, f in visit.fees.items() if f["settled_by"] is None] if sn == "0000" else [sn]
+        for target in targets:
+            fee = visit.fees.get(target)
+            if fee is None:
+                raise CenterRefusal(f"费用明细 {target} 不存在")
+            if fee["settled_by"]:
+                raise CenterRefusal(f"费用明细 {target} 已结算，不能撤销")
+        for target in targets:
+            del visit.fees[target]
+        return {}
+
+    def _active_settlements(self, visit: Visit) -> list[Settlement]:
+        return [self.settlements[s] for s in visit.settlements if self.settlements[s].cancelled_by is None]
+
+    def _compute(
+        self, data: dict[str, Any], msgid: str
+    ) -> tuple[Visit, rules.SettlementResult, list[str], dict, Any]:
+        visit = self._visit(str(data.get("mdtrt_id", "")), data.get("psn_no"))
+        if visit.status == "cancelled":
+            raise CenterRefusal("就诊已撤销")
+        mid = str(data.get("mid_setl_flag", "0")) == "1"
+        if not mid and any(not s.mid_setl for s in self._active_settlements(visit)):
+            raise CenterRefusal("该就诊已结算，不能重复结算")
+        pending = [f for f in visit.fees.values() if f["settled_by"] is None]
+        total = sum((f["sign"] * f["amount"] for f in pending), Decimal("0"))
+        declared = to_decimal(data.get("medfee_sumamt"))
+        if rules.money(declared) != rules.money(total):
+            raise CenterRefusal(f"医疗费总额 {declared} 与已上传明细合计 {rules.money(total)} 不符")
+        # Refund lines (negative cnt) reduce the line they point at (init_feedetl_sn).
+        refunded: dict[str, Decimal] = {}
+        for f in pending:
+            if f["sign"] < 0:
+                refunded[f["init_sn"]] = refunded.get(f["init_sn"], Decimal("0")) + f["cnt"]
+        lines = []
+        for f in pending:
+            net = f["cnt"] - refunded.get(f["sn"], Decimal("0"))
+            if f["sign"] > 0 and net > 0:
+                lines.append(self._fee_line({**f, "cnt": net, "amount": rules.money(net * f["pric"])}))
+        person = self._person(visit.psn_no)
+        info = self._insuinfo(person, visit.insutype)
+        year = datetime.date.today().year
+        acc = self.accumulators.get((visit.psn_no, visit.insutype, year), [Decimal("0"), Decimal("0")])
+        balance = Decimal(info["balc"]) if visit.insutype != "390" else None
+        result = rules.settle(
+            lines,
+            self._policy(visit.insutype, visit.med_type),
+            rules.Accumulators(acc[0], acc[1]),
+            personal_account_balance=balance,
+            use_personal_account=str(data.get("acct_used_flag", "1")) == "1",
+        )
+        return visit, result, [f["sn"] for f in pending], person, info
+
+    def _setlinfo(self, visit, result, person, info, *, setl_id, msgid, balc):
+        return {
+            "mdtrt_id": visit.mdtrt_id,
+            "setl_id": setl_id,
+            "psn_no": person["psn_no"],
+            "psn_name": person["psn_name"],
+            "psn_cert_type": person["psn_cert_type"],
+            "certno": person["certno"],
+            "gend": person["gend"],
+            "brdy": person["brdy"],
+            "insutype": visit.insutype,
+            "psn_type": info.get("psn_type", ""),
+            "setl_time": datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
+            "med_type": visit.med_type,
+            "medfee_sumamt": _fmt(result.total),
+            "fulamt_ownpay_amt": _fmt(result.full_self_pay),
+            "overlmt_selfpay": _fmt(result.over_limit_self_pay),
+            "preselfpay_amt": _fmt(result.pre_self_pay),
+            "inscp_scp_amt": _fmt(result.in_scope),
+            "act_pay_dedc": _fmt(result.deductible_paid),
+            "hifp_pay": _fmt(result.fund_pay),
+            "pool_prop_selfpay": float(result.fund_ratio),
+            "cvlserv_pay": 0,
+            "hifes_pay": 0,
+            "hifmi_pay": 0,
+            "hifob_pay": 0,
+            "maf_pay": 0,
+            "oth_pay": 0,
+            "fund_pay_sumamt": _fmt(result.fund_pay_total),
+            "hosp_part_amt": _fmt(result.hospital_share),
+            "psn_part_amt": _fmt(result.personal_burden),
+            "acct_pay": _fmt(result.personal_account_pay),
+            "psn_cash_pay": _fmt(result.cash_pay),
+            "balc": _fmt(balc),
+            "acct_mulaid_pay": 0,
+            "medins_setl_id": msgid,
+            "clr_optins": info.get("insuplc_admdvs", self.region),
+            "clr_way": "1",
+            "clr_type": "21" if visit.med_type.startswith("2") or visit.med_type == "52" else "11",
+        }
+
+    def _setldetail(self, visit, result, sign=1):
+        details = []
+        if result.fund_pay:
+            details.append(
+                {
+                    "fund_pay_type": f"{visit.insutype}100",
+                    "inscp_scp_amt": _fmt(sign * result.in_scope),
+                    "fund_payamt": _fmt(sign * result.fund_pay),
+                    "fund_pay_type_name": "基本医疗保险统筹基金",
+                }
+            )
+        if result.personal_account_pay:
+            details.append(
+                {
+                    "fund_pay_type": f"{visit.insutype}200",
+                    "inscp_scp_amt": _fmt(sign * result.in_scope),
+                    "fund_payamt": _fmt(sign * result.personal_account_pay),
+                    "fund_pay_type_name": "个人账户",
+                }
+            )
+        return details
+
+    def trx_2303(self, payload, envelope):
+        data = payload.get("data") or {}
+        visit, result, _, person, info = self._compute(data, envelope["msgid"])
+        balance = Decimal(info["balc"]) - result.personal_account_pay
+        setlinfo = self._setlinfo(
+            visit, result, person, info, setl_id=None, msgid=envelope["msgid"], balc=balance
+        )
+        setlinfo.pop("setl_id")
+        return {"setlinfo": setlinfo, "setldetail": self._setldetail(visit, result)}
+
+    def trx_2304(self, payload, envelope):
+        data = payload.get("data") or {}
+        visit, result, sns, person, info = self._compute(data, envelope["msgid"])
+        setl_id = self._new_id()
+        year = datetime.date.today().year
+        acc = self.accumulators.setdefault((visit.psn_no, visit.insutype, year), [Decimal("0"), Decimal("0")])
+        acc[0] += result.deductible_paid
+        acc[1] += result.fund_pay
+        info["balc"] = str(Decimal(info["balc"]) - result.personal_account_pay)
+        for sn in sns:
+            visit.fees[sn]["settled_by"] = setl_id
+        setlinfo = self._setlinfo(
+            visit, result, person, info, setl_id=setl_id, msgid=envelope["msgid"], balc=Decimal(info["balc"])
+        )
+        self.settlements[setl_id] = Settlement(
+            setl_id,
+            visit.mdtrt_id,
+            visit.psn_no,
+            visit.insutype,
+            year,
+            setlinfo,
+            self._setldetail(visit, result),
+            sns,
+            result.deductible_paid,
+            result.fund_pay,
+            result.personal_account_pay,
+            str(data.get("mid_setl_flag", "0")) == "1",
+            envelope["msgid"],
+        )
+        visit.settlements.append(setl_id)
+        return {"setlinfo": setlinfo, "setldetail": self.settlements[setl_id].setldetail}
+
+    def trx_2305(self, payload, envelope):
+        data = payload.get("data") or {}
+        settlement = self.settlements.get(str(data.get("setl_id", "")))
+        if settlement is None or settlement.mdtrt_id != data.get("mdtrt_id"):
+            raise CenterRefusal(f"结算ID {data.get('setl_id')} 不存在")
+        return self._cancel(settlement)
+
+    def _cancel(self, settlement: Settlement) -> dict[str, Any]:
+        if settlement.cancelled_by:
+            raise CenterRefusal(f"结算 {settlement.setl_id} 已撤销")
+        visit = self.visits[settlement.mdtrt_id]
+        acc = self.accumulators[(settlement.psn_no, settlement.insutype, settlement.year)]
+        acc[0] -= settlement.deductible_paid
+        acc[1] -= settlement.fund_pay
+        info = self._insuinfo(self._person(settlement.psn_no), settlement.insutype)
+        info["balc"] = str(Decimal(info["balc"]) + settlement.acct_pay)
+        for sn in settlement.fee_sns:
+            if sn in visit.fees:
+                visit.fees[sn]["settled_by"] = None
+        cancel_id = self._new_id()
+        settlement.cancelled_by = cancel_id
+        negated = {
+            k: (-v if isinstance(v, (int, float)) and k not in {"pool_prop_selfpay"} else v)
+            for k, v in settlement.setlinfo.items()
+        }
+        negated.update({"setl_id": cancel_id, "balc": float(Decimal(info["balc"])), "psn_part_amt": None})
+        detail = [
+            {**d, "fund_payamt": -d["fund_payamt"], "inscp_scp_amt": -d["inscp_scp_amt"]}
+            for d in settlement.setldetail
+        ]
+        return {"setlinfo": negated, "setldetail": detail}
+
+    def trx_2601(self, payload, envelope):
+        data = payload.get("data") or {}
+        omsgid = str(data.get("omsgid", ""))
+        original = self.replies.get(omsgid)
+        self.reversed_msgids.add(omsgid)
+        if original is not None and original.get("infcode") == 0 and str(data.get("oinfno")) == "2304":
+            setl_id = original["output"]["setlinfo"]["setl_id"]
+            settlement = self.settlements[setl_id]
+            if settlement.cancelled_by is None:
+                self._cancel(settlement)
+        return {}
+
+    # --- inspection for tests and the control endpoint ---
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "visits": {
+                k: {"status": v.status, "fees": len(v.fees), "settlements": v.settlements}
+                for k, v in self.visits.items()
+            },
+            "active_settlements": [s.setl_id for s in self.settlements.values() if s.cancelled_by is None],
+            "accumulators": {
+                "|".join(map(str, k)): [str(x) for x in v] for k, v in self.accumulators.items()
+            },
+        }
