@@ -76,3 +76,16 @@ def settlement_year_start(version: PolicyParameter, on_date: datetime.date) -> d
     """SET-4: the settlement year may start on another day than 1 Jan (Hangzhou children: 1 Sep)."""
     start = datetime.date(on_date.year, version.year_start_month, version.year_start_day)
     return start if start <= on_date else start.replace(year=on_date.year - 1)
+
+
+def center_health() -> dict:
+    """The last exchange with the insurance center (the sync issue adds the last sync here)."""
+    from settlement.models import CenterExchange
+
+    last = CenterExchange.objects.order_by("-started_at").first()
+    if last is None:
+        return {"ok": True, "last_exchange": None}
+    return {
+        "ok": last.status == CenterExchange.Status.OK or last.status == CenterExchange.Status.REJECTED,
+        "last_exchange": {"infno": last.infno, "status": last.status, "at": last.started_at.isoformat()},
+    }

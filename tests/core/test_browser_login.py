@@ -6,7 +6,7 @@ from django.core.management import call_command
 from core.demo import DEMO_USERS
 from tests.browser import login
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_each_demo_role_logs_in_and_lands_on_its_home(page, live_server, settings, artifacts_dir):

@@ -251,3 +251,14 @@ def test_admission_cancel_refused_once_fees_exist(center):
     trx.cancel_fees(client, mdtrt_id=mdtrt_id, psn_no=PSN, insuplc_admdvs=REGION)
     trx.cancel_admission(client, mdtrt_id=mdtrt_id, psn_no=PSN, insuplc_admdvs=REGION)
     assert center.state()["visits"][mdtrt_id]["status"] == "cancelled"
+
+
+def test_healthz_reports_the_last_center_exchange_without_failing_on_it(center, client):
+    from core import health
+
+    center.fault(mode="down", infno="1101")
+    with pytest.raises(CenterUnavailable):
+        trx.person_info(CenterClient.from_settings(), cert_type="02", cert_no="610103198001011235")
+    _, body = health.collect()
+    assert body["checks"]["center"]["ok"] is False
+    assert body["checks"]["center"]["last_exchange"]["status"] == "unavailable"
