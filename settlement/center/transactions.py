@@ -187,14 +187,21 @@ class SettlementReversed(CenterError):
 def settle(
     client: CenterClient, *, data: dict, insuplc_admdvs: str, actor=None, msgid: str | None = None
 ) -> dict:
-    """2304: settle. A timeout or an unreadable reply leaves the outcome unknown: reverse the message
-    by 2601 (omsgid) before anything is retried, so a stay is never settled twice."""
+    """2304: inpatient settlement."""
+    return _settle_once(client, "2304", data=data, insuplc_admdvs=insuplc_admdvs, actor=actor, msgid=msgid)
+
+
+def _settle_once(
+    client: CenterClient, infno: str, *, data: dict, insuplc_admdvs: str, actor, msgid: str | None
+):
+    """A timeout or an unreadable reply leaves the outcome unknown: reverse the message by 2601
+    (omsgid) before anything is retried, so nothing is ever settled twice."""
     from settlement.center.client import next_msgid
 
     msgid = msgid or next_msgid()
     try:
         reply = client.call(
-            "2304",
+            infno,
             {"data": data},
             actor=actor,
             insuplc_admdvs=insuplc_admdvs,
@@ -206,19 +213,121 @@ def settle(
             client,
             psn_no=data["psn_no"],
             omsgid=msgid,
-            oinfno="2304",
+            oinfno=infno,
             insuplc_admdvs=insuplc_admdvs,
             actor=actor,
         )
         raise SettlementReversed(
             "医保中心结算应答超时或无法解析，已发起冲正（2601），本次未结算，可重新结算。",
             msgid=msgid,
-            infno="2304",
+            infno=infno,
             rule="SET-10",
         ) from exc
     result = _settlement(reply)
     result["msgid"] = msgid
     return result
+
+
+# --- outpatient (2201-2208) ---
+
+
+def register_outpatient(client: CenterClient, *, data: dict, insuplc_admdvs: str, actor=None) -> str:
+    """2201: outpatient registration; returns mdtrt_id."""
+    reply = client.call(
+        "2201",
+        {"data": data},
+        actor=actor,
+        insuplc_admdvs=insuplc_admdvs,
+        subject=f"otp:{data.get('ipt_otp_no', '')}",
+    )
+    return str((reply.output.get("data") or {}).get("mdtrt_id") or "")
+
+
+def cancel_outpatient_registration(
+    client: CenterClient, *, mdtrt_id: str, psn_no: str, ipt_otp_no: str, insuplc_admdvs: str, actor=None
+) -> None:
+    """2202: cancel the outpatient registration."""
+    client.call(
+        "2202",
+        {"data": {"psn_no": psn_no, "mdtrt_id": mdtrt_id, "ipt_otp_no": ipt_otp_no}},
+        actor=actor,
+        insuplc_admdvs=insuplc_admdvs,
+        subject=f"mdtrt:{mdtrt_id}",
+    )
+
+
+def outpatient_visit_info(
+    client: CenterClient, *, mdtrtinfo: dict, diseinfo: list[dict], insuplc_admdvs: str, actor=None
+) -> None:
+    """2203: visit information (med_type, and for 14 门诊慢特病 the disease code)."""
+    client.call(
+        "2203",
+        {"mdtrtinfo": mdtrtinfo, "diseinfo": diseinfo},
+        actor=actor,
+        insuplc_admdvs=insuplc_admdvs,
+        subject=f"mdtrt:{mdtrtinfo.get('mdtrt_id', '')}",
+    )
+
+
+def upload_outpatient_fees(
+    client: CenterClient, *, feedetail: list[dict], insuplc_admdvs: str, actor=None
+) -> list:
+    """2204: outpatient fee upload (lines carry chrg_bchno); same per-line split as 2301."""
+    reply = client.call(
+        "2204",
+        {"feedetail": feedetail},
+        actor=actor,
+        insuplc_admdvs=insuplc_admdvs,
+        subject=f"mdtrt:{feedetail[0]['mdtrt_id']}" if feedetail else "",
+    )
+    names = ("det_item_fee_sumamt", "fulamt_ownpay_amt", "overlmt_amt", "preselfpay_amt", "inscp_scp_amt")
+    return [{**line, **protocol.decimal_fields(line, names)} for line in reply.output.get("result") or []]
+
+
+def cancel_outpatient_fees(
+    client: CenterClient, *, mdtrt_id: str, chrg_bchno: str, psn_no: str, insuplc_admdvs: str, actor=None
+) -> None:
+    """2205: cancel one charge batch."""
+    client.call(
+        "2205",
+        {"data": {"mdtrt_id": mdtrt_id, "chrg_bchno": chrg_bchno, "psn_no": psn_no}},
+        actor=actor,
+        insuplc_admdvs=insuplc_admdvs,
+        subject=f"mdtrt:{mdtrt_id}",
+    )
+
+
+def pre_settle_outpatient(client: CenterClient, *, data: dict, insuplc_admdvs: str, actor=None) -> dict:
+    """2206: outpatient pre-settlement."""
+    reply = client.call(
+        "2206",
+        {"data": data},
+        actor=actor,
+        insuplc_admdvs=insuplc_admdvs,
+        subject=f"mdtrt:{data['mdtrt_id']}",
+    )
+    return _settlement(reply)
+
+
+def settle_outpatient(
+    client: CenterClient, *, data: dict, insuplc_admdvs: str, actor=None, msgid: str | None = None
+) -> dict:
+    """2207: outpatient settlement; a lost reply is reversed by 2601 like 2304."""
+    return _settle_once(client, "2207", data=data, insuplc_admdvs=insuplc_admdvs, actor=actor, msgid=msgid)
+
+
+def cancel_outpatient_settlement(
+    client: CenterClient, *, mdtrt_id: str, setl_id: str, psn_no: str, insuplc_admdvs: str, actor=None
+) -> dict:
+    """2208: cancel an outpatient settlement (negative amounts, account restored)."""
+    reply = client.call(
+        "2208",
+        {"data": {"setl_id": setl_id, "mdtrt_id": mdtrt_id, "psn_no": psn_no}},
+        actor=actor,
+        insuplc_admdvs=insuplc_admdvs,
+        subject=f"mdtrt:{mdtrt_id}",
+    )
+    return _settlement(reply)
 
 
 def cancel_settlement(

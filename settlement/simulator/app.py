@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from settlement.center.auth import PlainAuth, SignatureError
+from settlement.center.protocol import PERSON_TRANSACTIONS
 from settlement.simulator.state import CenterRefusal, CenterState
 
 
@@ -70,6 +71,12 @@ class CenterSimulator:
                 for f in ("infno", "msgid", "mdtrtarea_admvs", "fixmedins_code", "inf_time", "opter")
                 if not envelope.get(f)
             ]
+            if (
+                not missing
+                and envelope["infno"] in PERSON_TRANSACTIONS
+                and not envelope.get("insuplc_admdvs")
+            ):
+                missing = ["insuplc_admdvs"]  # §0.1: required when the input carries psn_no
             if missing:
                 reply = self._reply(envelope, -1, {}, f"报文头缺少必填字段：{','.join(missing)}")
             else:

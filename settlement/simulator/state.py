@@ -244,6 +244,7 @@ class CenterState:
                 "sign": -1 if cnt < 0 else 1,
                 "init_sn": raw.get("init_feedetl_sn"),
                 "settled_by": None,
+                "batch": str(raw.get("chrg_bchno") or ""),
             }
             part = rules.split_line(self._fee_line(fee), rules.Policy(Decimal(0), Decimal(0)))
             item = self.catalog.get(fee["med_list_codg"])
@@ -300,7 +301,10 @@ class CenterState:
         mid = str(data.get("mid_setl_flag", "0")) == "1"
         if not mid and any(not s.mid_setl for s in self._active_settlements(visit)):
             raise CenterRefusal("该就诊已结算，不能重复结算")
-        pending = [f for f in visit.fees.values() if f["settled_by"] is None]
+        batch = str(data.get("chrg_bchno") or "")
+        pending = [
+            f for f in visit.fees.values() if f["settled_by"] is None and (not batch or f["batch"] == batch)
+        ]
         total = sum((f["sign"] * f["amount"] for f in pending), Decimal("0"))
         declared = to_decimal(data.get("medfee_sumamt"))
         if rules.money(declared) != rules.money(total):
@@ -471,12 +475,76 @@ class CenterState:
         omsgid = str(data.get("omsgid", ""))
         original = self.replies.get(omsgid)
         self.reversed_msgids.add(omsgid)
-        if original is not None and original.get("infcode") == 0 and str(data.get("oinfno")) == "2304":
+        if (
+            original is not None
+            and original.get("infcode") == 0
+            and str(data.get("oinfno")) in {"2304", "2207"}
+        ):
             setl_id = original["output"]["setlinfo"]["setl_id"]
             settlement = self.settlements[setl_id]
             if settlement.cancelled_by is None:
                 self._cancel(settlement)
         return {}
+
+    # --- outpatient (22xx): registration, visit information, fees by charge batch, settlement ---
+    def trx_2201(self, payload, envelope):
+        data = payload.get("data") or {}
+        person = self._person(data.get("psn_no", ""))
+        self._insuinfo(person, data.get("insutype", ""))
+        mdtrt_id = self._new_id()
+        self.visits[mdtrt_id] = Visit(
+            mdtrt_id, person["psn_no"], data["insutype"], "11", str(data.get("begntime", ""))
+        )
+        return {
+            "data": {
+                "mdtrt_id": mdtrt_id,
+                "psn_no": person["psn_no"],
+                "ipt_otp_no": data.get("ipt_otp_no", ""),
+                "exp_content": None,
+            }
+        }
+
+    def trx_2202(self, payload, envelope):
+        data = payload.get("data") or {}
+        return self.trx_2404({"data": data}, envelope)
+
+    def trx_2203(self, payload, envelope):
+        info = payload.get("mdtrtinfo") or {}
+        visit = self._visit(info.get("mdtrt_id", ""), info.get("psn_no"))
+        if self._active_settlements(visit):
+            raise CenterRefusal("已结算的就诊不能修改就诊信息")
+        med_type = str(info.get("med_type", visit.med_type))
+        if med_type == "14" and not info.get("dise_codg"):
+            raise CenterRefusal("门诊慢特病就诊须填写病种编码 dise_codg")
+        visit.med_type = med_type
+        return {}
+
+    def trx_2204(self, payload, envelope):
+        return self.trx_2301(payload, envelope)
+
+    def trx_2205(self, payload, envelope):
+        data = payload.get("data") or {}
+        visit = self._visit(data.get("mdtrt_id", ""), data.get("psn_no"))
+        batch = str(data.get("chrg_bchno", ""))
+        targets = [sn for sn, f in visit.fees.items() if f["batch"] == batch]
+        if not targets:
+            raise CenterRefusal(f"收费批次 {batch} 不存在")
+        if any(visit.fees[sn]["settled_by"] for sn in targets):
+            raise CenterRefusal(f"收费批次 {batch} 已结算，不能撤销")
+        for sn in targets:
+            del visit.fees[sn]
+        return {}
+
+    def trx_2206(self, payload, envelope):
+        return self.trx_2303(payload, envelope)
+
+    def trx_2207(self, payload, envelope):
+        data = payload.get("data") or {}
+        # Outpatient: each charge batch settles on its own, several per visit.
+        return self.trx_2304({"data": {**data, "mid_setl_flag": "1"}}, envelope)
+
+    def trx_2208(self, payload, envelope):
+        return self.trx_2305(payload, envelope)
 
     # --- inspection for tests and the control endpoint ---
     def snapshot(self) -> dict[str, Any]:

@@ -262,3 +262,104 @@ def test_healthz_reports_the_last_center_exchange_without_failing_on_it(center, 
     _, body = health.collect()
     assert body["checks"]["center"]["ok"] is False
     assert body["checks"]["center"]["last_exchange"]["status"] == "unavailable"
+
+
+def _outpatient_visit(client, batch_lines):
+    mdtrt_id = trx.register_outpatient(
+        client,
+        data={
+            "psn_no": PSN,
+            "insutype": "310",
+            "begntime": "2026-11-24 09:00:00",
+            "mdtrt_cert_type": "02",
+            "mdtrt_cert_no": "610103198001011235",
+            "ipt_otp_no": "MZ0001",
+            "atddr_no": "D610103000001",
+            "dr_name": "张建国",
+            "dept_code": "6101030302",
+            "dept_name": "内分泌科",
+            "caty": "A03.06",
+        },
+        insuplc_admdvs=REGION,
+    )
+    for batch, lines in batch_lines.items():
+        feedetail = [
+            {
+                "feedetl_sn": f"{batch}-{n}",
+                "mdtrt_id": mdtrt_id,
+                "psn_no": PSN,
+                "chrg_bchno": batch,
+                "fee_ocur_time": "2026-11-24 09:10:00",
+                "med_list_codg": code,
+                "medins_list_codg": f"H{code}",
+                "det_item_fee_sumamt": str(rules.money(Decimal(cnt) * Decimal(pric))),
+                "cnt": cnt,
+                "pric": pric,
+            }
+            for n, (code, cnt, pric) in enumerate(lines)
+        ]
+        trx.upload_outpatient_fees(client, feedetail=feedetail, insuplc_admdvs=REGION)
+    return mdtrt_id
+
+
+def test_outpatient_chronic_visit_settles_by_charge_batch_and_cancels(center):
+    client = CenterClient.from_settings()
+    mdtrt_id = _outpatient_visit(
+        client,
+        {
+            "B1": [("XA10BAA005A001010102340", "30", "2.00")],
+            "B2": [("XJ01CAA040A001010100028", "10", "3.20")],
+        },
+    )
+    with pytest.raises(CenterRejected, match="dise_codg"):
+        trx.outpatient_visit_info(
+            client,
+            mdtrtinfo={"mdtrt_id": mdtrt_id, "psn_no": PSN, "med_type": "14"},
+            diseinfo=[],
+            insuplc_admdvs=REGION,
+        )
+    trx.outpatient_visit_info(
+        client,
+        mdtrtinfo={
+            "mdtrt_id": mdtrt_id,
+            "psn_no": PSN,
+            "med_type": "14",
+            "dise_codg": "M03900",
+            "dise_name": "糖尿病",
+        },
+        diseinfo=[],
+        insuplc_admdvs=REGION,
+    )
+    data = {**_data(mdtrt_id, "60.00"), "chrg_bchno": "B1", "med_type": "14", "acct_used_flag": "0"}
+    pre = trx.pre_settle_outpatient(client, data=data, insuplc_admdvs=REGION)["setlinfo"]
+    # SET-5: chronic outpatient, deductible 0, fund 70 % of the in-scope 54.00 (60 less the class-B 10 %)
+    assert (pre["preselfpay_amt"], pre["hifp_pay"], pre["psn_cash_pay"]) == (
+        Decimal("6.00"),
+        Decimal("37.80"),
+        Decimal("22.20"),
+    )
+    settled = trx.settle_outpatient(client, data=data, insuplc_admdvs=REGION)["setlinfo"]
+    assert settled["clr_type"] == "11"
+    second = trx.settle_outpatient(
+        client, data={**data, "chrg_bchno": "B2", "medfee_sumamt": "32.00"}, insuplc_admdvs=REGION
+    )["setlinfo"]
+    assert second["medfee_sumamt"] == Decimal("32.00")
+    with pytest.raises(CenterRejected, match="已结算"):
+        trx.cancel_outpatient_fees(
+            client, mdtrt_id=mdtrt_id, chrg_bchno="B1", psn_no=PSN, insuplc_admdvs=REGION
+        )
+    cancelled = trx.cancel_outpatient_settlement(
+        client, mdtrt_id=mdtrt_id, setl_id=settled["setl_id"], psn_no=PSN, insuplc_admdvs=REGION
+    )["setlinfo"]
+    assert cancelled["hifp_pay"] == Decimal("-37.80")
+    assert center.state()["active_settlements"] == [second["setl_id"]]
+
+
+def test_outpatient_settle_timeout_is_reversed(center):
+    client = CenterClient.from_settings()
+    mdtrt_id = _outpatient_visit(client, {"B1": [("XJ01CAA040A001010100028", "10", "3.20")]})
+    center.fault(mode="timeout", infno="2207", seconds=3, after_process=True, count=1)
+    data = {**_data(mdtrt_id, "32.00"), "chrg_bchno": "B1"}
+    with pytest.raises(trx.SettlementReversed):
+        trx.settle_outpatient(client, data=data, insuplc_admdvs=REGION)
+    assert center.state()["active_settlements"] == []
