@@ -7,8 +7,13 @@ class SettlementConfig(AppConfig):
 
     def ready(self) -> None:
         from core import health
+        from core.navigation import NavItem, register_nav
+        from core.roles import Role
 
         from .selectors import center_health
 
         # Informational: a center outage must not take the hospital's own pages "down" (SET-10 falls back).
         health.register_check("center", center_health, required=False)
+        register_nav(
+            NavItem("结算试算", "settlement:calculator", (Role.CLERK, Role.OFFICE, Role.ADMIN), order=400)
+        )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import replace
+from typing import Any
 
 from core.errors import DomainError
 from settlement import rules
@@ -89,3 +91,54 @@ def center_health() -> dict:
         "ok": last.status == CenterExchange.Status.OK or last.status == CenterExchange.Status.REJECTED,
         "last_exchange": {"infno": last.infno, "status": last.status, "at": last.started_at.isoformat()},
     }
+
+
+def calculate(data: dict[str, Any]) -> tuple[rules.SettlementResult, rules.Policy]:
+    """The calculator (saves nothing): validated calculator input -> every part of the settlement.
+
+    `data` has the shape of CalculatorRequestSerializer's validated data (API and page alike).
+    """
+    if "policy" in data:
+        given = data["policy"]
+        policy = rules.Policy(
+            deductible=given["deductible"],
+            fund_ratio=given["fund_ratio"],
+            annual_cap=given.get("annual_cap"),
+            source="手工输入的参数",
+        )
+        if given.get("default_b_self_pay_ratio") is not None:
+            policy = replace(policy, default_b_self_pay_ratio=given["default_b_self_pay_ratio"])
+        accumulators = rules.Accumulators(given.get("deductible_used") or 0, given.get("fund_paid_ytd") or 0)
+    else:
+        lookup = data["policy_lookup"]
+        version = policy_version_as_of(
+            insured_region=lookup["insured_region"],
+            insurance_type=lookup["insurance_type"],
+            med_type=lookup["med_type"],
+            hospital_tier=lookup.get("hospital_tier"),
+            on_date=lookup["date"],
+        )
+        policy = as_rule_policy(version)
+        accumulators = rules.Accumulators(
+            lookup.get("deductible_used") or 0, lookup.get("fund_paid_ytd") or 0
+        )
+    lines = [
+        rules.FeeLine(
+            insurance_class=rules.InsuranceClass(line["insurance_class"]),
+            amount=line.get("amount"),
+            quantity=line.get("quantity"),
+            unit_price=line.get("unit_price"),
+            b_self_pay_ratio=line.get("b_self_pay_ratio"),
+            price_cap=line.get("price_cap"),
+        )
+        for line in data["lines"]
+    ]
+    result = rules.settle(
+        lines,
+        policy,
+        accumulators,
+        referral=rules.Referral(data["referral"]) if data.get("referral") else None,
+        personal_account_balance=data.get("personal_account_balance"),
+        use_personal_account=data.get("acct_used_flag", True),
+    )
+    return result, policy
