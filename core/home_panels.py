@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 import chinese_calendar
@@ -14,24 +13,18 @@ from django.utils import timezone
 
 from core.navigation import HomePanel, register_panel
 from core.roles import Role
-
-
-def next_working_day(day: datetime.date) -> datetime.date:
-    candidate = day + datetime.timedelta(days=1)
-    while not chinese_calendar.is_workday(candidate):
-        candidate += datetime.timedelta(days=1)
-    return candidate
+from core.workdays import CalendarUnknown, add_working_days, is_working_day
 
 
 def today_context(request: HttpRequest) -> dict[str, Any]:
     today = timezone.localdate()
     try:
-        is_workday = chinese_calendar.is_workday(today)
+        is_workday = is_working_day(today)
         holiday_name = chinese_calendar.get_holiday_detail(today)[1]
-        following = next_working_day(today)
+        following = add_working_days(today, 1)
         calendar_known = True
-    except NotImplementedError:  # chinese-calendar covers years it has official notices for
-        is_workday, holiday_name, following, calendar_known = today.weekday() < 5, None, None, False
+    except CalendarUnknown:  # chinese-calendar covers the years with published notices
+        is_workday, holiday_name, following, calendar_known = None, None, None, False
     return {
         "today": today,
         "is_workday": is_workday,

@@ -64,3 +64,15 @@ def test_office_home_lists_todays_changes_in_chinese(client_for):
     assert "今日数据变更" in html
     assert "科室 #" in html or "医护人员 #" in html or "床位 #" in html
     assert "新增" in html
+
+
+def test_clerk_home_shows_working_day_status(client_for, monkeypatch):
+    import datetime
+
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: datetime.date(2026, 10, 1))
+    html = client_for("clerk").get("/home/clerk/").content.decode()
+    assert "法定节假日" in html and "下一个工作日：10月8日" in html
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: datetime.date(2099, 10, 1))
+    assert "尚未收录" in client_for("clerk").get("/home/clerk/").content.decode()

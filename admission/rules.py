@@ -1,0 +1,105 @@
+"""Admission rules as pure functions over plain values (ADM-3, ADM-5, ADM-7, ADM-8, ADM-10, ADM-11).
+
+Numbers (3 working days, 2 absences, 10 days, 16/21 days, 3 %) are parameters with the
+regulation's values as defaults; the admission app's versioned parameter rows supply them.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+from core.workdays import CalendarUnknown, add_working_days, is_working_day
+
+__all__ = ["CalendarUnknown", "add_working_days", "is_working_day"]
+
+
+def formalities_deadline(
+    admitted_on: datetime.date,
+    working_days: int = 3,
+    is_workday: Callable[[datetime.date], bool] = is_working_day,
+) -> datetime.date:
+    """ADM-3: an emergency admission's insurance formalities are due by the end of the third
+    working day after the admission day (001 §12)."""
+    return add_working_days(admitted_on, working_days, is_workday)
+
+
+def formalities_overdue(
+    admitted_on: datetime.date,
+    completed_on: datetime.date | None,
+    today: datetime.date,
+    working_days: int = 3,
+    is_workday: Callable[[datetime.date], bool] = is_working_day,
+) -> bool:
+    """ADM-3: overdue (stay not recognised for the fund) when not completed by the deadline."""
+    deadline = formalities_deadline(admitted_on, working_days, is_workday)
+    if completed_on is not None:
+        return completed_on > deadline
+    return today > deadline
+
+
+def icd10_category(code: str) -> str:
+    """The ICD-10 category (3 characters): E11.900, E11.9 and E11 all give E11."""
+    return code.strip().upper().replace(".", "")[:3]
+
+
+def is_split_admission(
+    previous_discharge: datetime.date,
+    previous_diagnoses: Iterable[str],
+    admission: datetime.date,
+    diagnoses: Iterable[str],
+    window_days: int = 10,
+) -> bool:
+    """ADM-8: re-admitted with the same disease (same ICD-10 category) within 10 days of discharge
+    counts as one admission (000 §4 三.3). Day 10 is inside the window, day 11 outside."""
+    gap = (admission - previous_discharge).days
+    if gap < 0 or gap > window_days:
+        return False
+    before = {icd10_category(c) for c in previous_diagnoses}
+    return any(icd10_category(c) in before for c in diagnoses)
+
+
+class InspectionFinding(StrEnum):
+    PRESENT = "present"  # 在床
+    ABSENT = "absent"  # 不在床，无假条
+    ON_LEAVE = "on_leave"  # 不在床，已批准请假
+
+
+def is_ghost_bed(findings: Iterable[InspectionFinding | str], threshold: int = 2) -> bool:
+    """ADM-5: the second unexcused absence in a stay makes it a ghost bed (挂床, 001 §15)."""
+    return sum(1 for f in findings if InspectionFinding(f) == InspectionFinding.ABSENT) >= threshold
+
+
+def self_paid_after_discharge_notice(
+    fee_date: datetime.date, notice_date: datetime.date | None, grace_days: int = 0
+) -> bool:
+    """ADM-10: after a discharge order, days the patient stays on voluntarily are self-paid from the
+    notification (001 篇二). The notice day itself is the last fund-paid day (`grace_days` 0)."""
+    if notice_date is None:
+        return False
+    return fee_date > notice_date + datetime.timedelta(days=grace_days)
+
+
+ALOS_LIMITS = {3: 16, 2: 21}
+
+
+def average_length_of_stay_exceeded(total_bed_days: int, discharges: int, tier: int, limits=None) -> bool:
+    """ADM-7: average length of stay — tier 3 ≤ 16 days, tier 2 ≤ 21 days (001 §10)."""
+    limit = (limits or ALOS_LIMITS).get(tier)
+    if limit is None or discharges == 0:
+        return False
+    return Decimal(total_bed_days) / discharges > limit
+
+
+def referral_rate(referrals: int, admissions: int) -> Decimal:
+    """ADM-11: outward referrals ÷ admissions, as a percentage with two decimals."""
+    if admissions == 0:
+        return Decimal("0.00")
+    return (Decimal(referrals) * 100 / admissions).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def referral_rate_exceeded(referrals: int, admissions: int, limit_percent: Decimal = Decimal("3")) -> bool:
+    """ADM-11: the outward referral rate must stay below 3 % (001 §16)."""
+    return referral_rate(referrals, admissions) >= limit_percent

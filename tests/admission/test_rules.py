@@ -1,0 +1,103 @@
+"""Admission rules with the regulations' numbers (ADM-3, ADM-5, ADM-7, ADM-8, ADM-10, ADM-11)."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from admission import rules
+
+D = datetime.date
+
+
+@pytest.mark.parametrize(
+    ("admitted", "deadline"),
+    [
+        (D(2026, 11, 23), D(2026, 11, 26)),  # Monday -> Thursday
+        (D(2026, 11, 26), D(2026, 12, 1)),  # Thursday: Fri, (weekend), Mon, Tue
+        (D(2026, 11, 28), D(2026, 12, 2)),  # admitted on a Saturday: Mon, Tue, Wed
+        (
+            D(2026, 9, 30),
+            D(2026, 10, 10),
+        ),  # National Day: Oct 8, Oct 9, and Saturday Oct 10 (adjusted workday)
+    ],
+)
+def test_adm3_three_working_days(admitted, deadline):
+    assert rules.formalities_deadline(admitted) == deadline
+
+
+def test_adm3_overdue_only_after_the_deadline_day():
+    admitted = D(2026, 9, 30)
+    assert not rules.formalities_overdue(admitted, None, today=D(2026, 10, 10))
+    assert rules.formalities_overdue(admitted, None, today=D(2026, 10, 11))
+    assert not rules.formalities_overdue(admitted, D(2026, 10, 10), today=D(2026, 10, 20))
+    assert rules.formalities_overdue(admitted, D(2026, 10, 12), today=D(2026, 10, 20))
+
+
+def test_adm3_working_days_are_data():
+    assert rules.formalities_deadline(D(2026, 11, 23), working_days=5) == D(2026, 11, 30)
+
+
+def test_unknown_calendar_year_is_a_clear_error():
+    with pytest.raises(rules.CalendarUnknown, match="节假日安排"):
+        rules.is_working_day(D(2099, 1, 5))
+
+
+@pytest.mark.parametrize(("gap", "expected"), [(0, True), (10, True), (11, False)])
+def test_adm8_split_admission_at_10_and_11_days(gap, expected):
+    discharged = D(2026, 11, 1)
+    admitted = discharged + datetime.timedelta(days=gap)
+    assert rules.is_split_admission(discharged, ["E11.900"], admitted, ["I10", "E11.9"]) is expected
+
+
+def test_adm8_other_disease_is_not_split():
+    assert not rules.is_split_admission(D(2026, 11, 1), ["E11.900"], D(2026, 11, 5), ["J18.900"])
+
+
+@pytest.mark.parametrize(
+    ("findings", "ghost"),
+    [
+        (["absent"], False),
+        (["absent", "on_leave"], False),  # one absence plus approved leave
+        (["absent", "present", "absent"], True),  # the second unexcused absence
+        (["on_leave", "on_leave", "present"], False),
+    ],
+)
+def test_adm5_second_unexcused_absence_makes_a_ghost_bed(findings, ghost):
+    assert rules.is_ghost_bed(findings) is ghost
+
+
+@pytest.mark.parametrize(
+    ("fee_day", "self_paid"), [(D(2026, 11, 20), False), (D(2026, 11, 21), True), (D(2026, 11, 19), False)]
+)
+def test_adm10_days_after_the_discharge_notice_are_self_paid(fee_day, self_paid):
+    assert rules.self_paid_after_discharge_notice(fee_day, D(2026, 11, 20)) is self_paid
+
+
+def test_adm10_without_notice_nothing_is_self_paid():
+    assert not rules.self_paid_after_discharge_notice(D(2026, 11, 21), None)
+
+
+@pytest.mark.parametrize(
+    ("bed_days", "discharges", "tier", "exceeded"),
+    [
+        (1600, 100, 3, False),
+        (1601, 100, 3, True),
+        (2100, 100, 2, False),
+        (2101, 100, 2, True),
+        (5000, 100, 1, False),
+    ],
+)
+def test_adm7_average_length_of_stay(bed_days, discharges, tier, exceeded):
+    assert rules.average_length_of_stay_exceeded(bed_days, discharges, tier) is exceeded
+
+
+def test_adm11_referral_rate_below_3_percent():
+    assert rules.referral_rate(2, 67) == Decimal("2.99")
+    assert not rules.referral_rate_exceeded(2, 67)
+    assert rules.referral_rate_exceeded(3, 100)
+    assert rules.referral_rate(0, 0) == Decimal("0.00")
+
+
+def test_icd10_category():
+    assert {rules.icd10_category(c) for c in ["E11.900", "E11.9", "e11", "E119"]} == {"E11"}
