@@ -103,3 +103,69 @@ def referral_rate(referrals: int, admissions: int) -> Decimal:
 def referral_rate_exceeded(referrals: int, admissions: int, limit_percent: Decimal = Decimal("3")) -> bool:
     """ADM-11: the outward referral rate must stay below 3 % (001 §16)."""
     return referral_rate(referrals, admissions) >= limit_percent
+
+
+# --- FEE-1: two ceilings ---
+
+
+class PriceVerdict(StrEnum):
+    OK = "ok"
+    OVER_LIMIT = "over_limit"  # within the bureau's price, above the payment standard: excess self-paid
+    OVER_STANDARD = "over_standard"  # above the price bureau's price: 超标准收费, refused
+
+
+def price_verdict(
+    unit_price: Decimal, bureau_price: Decimal | None, payment_cap: Decimal | None
+) -> tuple[PriceVerdict, Decimal]:
+    """FEE-1: a price above the price bureau's price may not be charged at all; a price within it but
+    above the insurance payment standard (pric_uplmt_amt) is charged, the excess per unit self-paid.
+    Returns the verdict and the over-limit amount per unit."""
+    if bureau_price is not None and unit_price > bureau_price:
+        return PriceVerdict.OVER_STANDARD, Decimal("0")
+    if payment_cap is not None and unit_price > payment_cap:
+        return PriceVerdict.OVER_LIMIT, unit_price - payment_cap
+    return PriceVerdict.OK, Decimal("0")
+
+
+# --- ADM-10: the discharge checklist ---
+
+
+def discharge_checklist(
+    *,
+    has_main_diagnosis: bool,
+    orders_without_charge: Iterable[str] = (),
+    charges_without_order: Iterable[str] = (),
+    pending_consents: Iterable[str] = (),
+    discharge_medication_problems: Iterable[str] = (),
+    unuploaded_charges: int = 0,
+) -> list[dict[str, str]]:
+    """ADM-10: everything entered and checked before discharge (000 §4 三.6). Returns what is
+    missing, each with its rule id and a Chinese message; empty means discharge may proceed."""
+    missing = []
+    if not has_main_diagnosis:
+        missing.append({"rule": "ADM-10", "code": "main_diagnosis", "message": "缺少出院主诊断。"})
+    for order in orders_without_charge:
+        missing.append({"rule": "FEE-2", "code": "order_not_charged", "message": f"医嘱 {order} 尚未计费。"})
+    for charge in charges_without_order:
+        missing.append(
+            {"rule": "FEE-2", "code": "charge_without_order", "message": f"费用 {charge} 没有对应医嘱。"}
+        )
+    for item in pending_consents:
+        missing.append(
+            {
+                "rule": "FEE-4",
+                "code": "consent_missing",
+                "message": f"自费项目 {item} 缺少患者签字的知情同意书。",
+            }
+        )
+    for problem in discharge_medication_problems:
+        missing.append({"rule": "RX-3", "code": "discharge_medication", "message": problem})
+    if unuploaded_charges:
+        missing.append(
+            {
+                "rule": "ADM-10",
+                "code": "charges_not_uploaded",
+                "message": f"还有 {unuploaded_charges} 条费用未上传医保中心。",
+            }
+        )
+    return missing

@@ -101,3 +101,49 @@ def test_adm11_referral_rate_below_3_percent():
 
 def test_icd10_category():
     assert {rules.icd10_category(c) for c in ["E11.900", "E11.9", "e11", "E119"]} == {"E11"}
+
+
+@pytest.mark.parametrize(
+    ("price", "bureau", "cap", "verdict", "excess"),
+    [
+        (Decimal("30.00"), Decimal("35.00"), Decimal("30.00"), rules.PriceVerdict.OK, Decimal("0")),
+        (
+            Decimal("32.00"),
+            Decimal("35.00"),
+            Decimal("30.00"),
+            rules.PriceVerdict.OVER_LIMIT,
+            Decimal("2.00"),
+        ),
+        (
+            Decimal("35.00"),
+            Decimal("35.00"),
+            Decimal("30.00"),
+            rules.PriceVerdict.OVER_LIMIT,
+            Decimal("5.00"),
+        ),
+        (
+            Decimal("35.01"),
+            Decimal("35.00"),
+            Decimal("30.00"),
+            rules.PriceVerdict.OVER_STANDARD,
+            Decimal("0"),
+        ),
+        (Decimal("99.00"), None, None, rules.PriceVerdict.OK, Decimal("0")),
+    ],
+)
+def test_fee1_two_ceilings(price, bureau, cap, verdict, excess):
+    assert rules.price_verdict(price, bureau, cap) == (verdict, excess)
+
+
+def test_adm10_checklist_lists_exactly_what_is_missing():
+    missing = rules.discharge_checklist(
+        has_main_diagnosis=False,
+        orders_without_charge=["YZ0001"],
+        charges_without_order=["FY0009"],
+        pending_consents=["人血白蛋白"],
+        discharge_medication_problems=["出院带药超过 15 天：二甲双胍缓释片 30 天"],
+        unuploaded_charges=2,
+    )
+    assert [m["rule"] for m in missing] == ["ADM-10", "FEE-2", "FEE-2", "FEE-4", "RX-3", "ADM-10"]
+    assert "FY0009" in missing[2]["message"]
+    assert rules.discharge_checklist(has_main_diagnosis=True) == []
