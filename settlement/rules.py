@@ -314,3 +314,27 @@ def settle(
     result.cash_pay = result.personal_burden - result.personal_account_pay
     trace.append(TraceStep("SET-8", "cash_pay", result.cash_pay, "个人现金支付"))
     return result
+
+
+# SET-10 / INS-5: what the patient takes to the insured region for a manual claim (手工/零星报销).
+MANUAL_CLAIM_DOCUMENTS = (
+    ("invoice", "医疗收费票据（发票）原件"),
+    ("discharge_certificate", "出院证明（出院小结）"),
+    ("itemised_fees", "费用明细清单（每日清单汇总）"),
+    ("record_copy", "住院病历复印件（病案首页、医嘱单）"),
+    ("tier_certificate", "医疗机构等级证明"),
+    ("filing_proof", "异地就医备案或转诊证明"),
+)
+
+
+def manual_claim_documents(*, remote: bool, inpatient: bool = True) -> list[tuple[str, str]]:
+    """SET-10 (003 篇1) and INS-5 (000 §4 三.8): the package for a claim at the insured region.
+    The filing proof applies to remote (异地) patients only; the record copy to inpatient stays."""
+    documents = []
+    for code, label in MANUAL_CLAIM_DOCUMENTS:
+        if code == "filing_proof" and not remote:
+            continue
+        if code in {"record_copy", "discharge_certificate"} and not inpatient:
+            continue
+        documents.append((code, label))
+    return documents

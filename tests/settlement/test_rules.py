@@ -211,3 +211,20 @@ def test_identities_hold_for_random_lines(fee_lines, deductible, ratio, cap, use
     assert_identities(r)
     assert r.deductible_paid <= r.in_scope
     assert r.fund_pay <= r.in_scope - r.deductible_paid
+
+
+def test_set10_manual_claim_package():
+    from settlement.rules import manual_claim_documents
+
+    remote = [code for code, _ in manual_claim_documents(remote=True)]
+    assert remote == [
+        "invoice",
+        "discharge_certificate",
+        "itemised_fees",
+        "record_copy",
+        "tier_certificate",
+        "filing_proof",
+    ]
+    assert "filing_proof" not in [code for code, _ in manual_claim_documents(remote=False)]
+    outpatient = [code for code, _ in manual_claim_documents(remote=False, inpatient=False)]
+    assert outpatient == ["invoice", "itemised_fees", "tier_certificate"]
