@@ -53,6 +53,36 @@ PART_LABELS = {
 EMPHASISED = {"total", "fund_pay_total", "personal_account_pay", "cash_pay"}
 
 
+def receipt_context(
+    *,
+    title: str,
+    result: rules.SettlementResult,
+    operator: str = "",
+    patient=(),
+    setl_id="",
+    insurance_type: str = "310",
+) -> dict[str, Any]:
+    """What a receipt (结算单) prints: the parts, and the payers as fund-type rows (SET-8)."""
+    parts = [
+        {"label": PART_LABELS[name][0], "value": getattr(result, name), "strong": name in EMPHASISED}
+        for name in rules.SettlementResult.MONEY_FIELDS
+    ]
+    payers = [
+        {"label": f"{insurance_type}100 统筹基金（医院垫付）", "amount": result.fund_pay},
+        {"label": f"{insurance_type}200 个人账户（医院垫付）", "amount": result.personal_account_pay},
+        {"label": "个人现金（患者支付）", "amount": result.cash_pay},
+    ]
+    return {
+        "title": title,
+        "parts": parts,
+        "payers": payers,
+        "patient": list(patient),
+        "setl_id": setl_id,
+        "operator": operator,
+        "printed_at": timezone.localtime(),
+    }
+
+
 def _request_from_form(post) -> dict[str, Any]:
     """The calculator API's request body, from the page's form."""
     columns = {name: post.getlist(name) for name in LINE_FIELDS}
@@ -116,6 +146,11 @@ def calculator(request: HttpRequest) -> HttpResponse:
             else:
                 context["result"] = result
                 context["policy"] = policy
+                context["receipt"] = receipt_context(
+                    title="结算试算单（非正式结算凭证）",
+                    result=result,
+                    operator=request.user.get_full_name() or request.user.get_username(),
+                )
                 context["parts"] = [
                     {
                         "name": name,

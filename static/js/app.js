@@ -17,3 +17,11 @@ document.addEventListener("keydown", (event) => {
     if (search) { event.preventDefault(); search.focus(); }
   }
 });
+
+// Print buttons: data-print="a4" or "narrow" (80 mm receipt printer, see print.css).
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-print]");
+  if (!button) return;
+  document.body.classList.toggle("narrow", button.dataset.print === "narrow");
+  window.print();
+});

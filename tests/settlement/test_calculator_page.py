@@ -85,3 +85,10 @@ def test_office_explains_a_bill_in_the_browser(page, live_server, artifacts_dir)
     assert fund.inner_text() == "5250.00"
     assert page.locator("tr[data-part=cash_pay] td").inner_text() == "3750.00"
     page.screenshot(path=str(artifacts_dir / "settlement-calculator.png"), full_page=True)
+    page.emulate_media(media="print")
+    receipt = page.locator(".receipt-doc")
+    assert receipt.is_visible() and "5250.00" in receipt.inner_text()
+    assert not page.locator("#calc-form").is_visible()
+    page.pdf(path=str(artifacts_dir / "settlement-receipt-a4.pdf"), format="A4")
+    page.evaluate("document.body.classList.add('narrow')")
+    page.pdf(path=str(artifacts_dir / "settlement-receipt-80mm.pdf"), prefer_css_page_size=True)
