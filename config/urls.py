@@ -13,6 +13,7 @@ admin.site.index_title = "系统管理"
 # /api/v1/: each app contributes its own api/urls.py here as it gains endpoints.
 api_v1 = [
     path("", include("core.api.urls")),
+    path("insured/", include("insured.api.urls")),
     path("settlement/", include("settlement.api.urls")),
 ]
 
