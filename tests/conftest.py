@@ -21,6 +21,33 @@ def _clear_cache():
     yield
 
 
+# Reference data seeded by data migrations (idempotent seed functions). A transactional test flushes
+# the database afterwards; re-apply what is missing so every test starts from the migrated state.
+MIGRATION_SEEDS = [
+    ("settlement.PolicyParameter", "settlement.migrations.0002_seed_policies"),
+    ("insured.CertificateType", "insured.migrations.0002_seed_code_tables_and_ins4"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _migration_seeds(request, django_db_blocker):
+    if request.node.get_closest_marker("django_db") is None and not (
+        {"db", "transactional_db"} & set(request.fixturenames)
+    ):
+        yield
+        return
+    from importlib import import_module
+
+    from django.apps import apps
+
+    # Outside the test's transaction: reference rows stay, as they would after migrate.
+    with django_db_blocker.unblock():
+        for model_label, module in MIGRATION_SEEDS:
+            if not apps.get_model(model_label).objects.exists():
+                import_module(module).seed(apps, None)
+    yield
+
+
 @pytest.fixture
 def user_with_role(db) -> Callable[..., object]:
     def make(*roles: Role, **kwargs):

@@ -83,14 +83,3 @@ def center(center_simulator, settings):
 
     yield Control
     requests.post(f"{center_simulator}/_control/faults", json={}, timeout=5)
-
-
-@pytest.fixture(autouse=True)
-def seeded_policies(db):
-    """The SET-3 policy versions seeded by migration 0002 (re-applied: a transactional test elsewhere may
-    have flushed them). The seed is idempotent."""
-    from importlib import import_module
-
-    from django.apps import apps
-
-    import_module("settlement.migrations.0002_seed_policies").seed(apps, None)
