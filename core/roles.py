@@ -47,6 +47,9 @@ GROUP_NAME_TO_ROLE = {name: role for role, name in ROLE_GROUP_NAMES.items()}
 # Which permissions each role holds. "app.*" grants all permissions of that app.
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.CLERK: [
+        "insured.view_insuredperson",
+        "insured.view_enrollment",
+        "insured.add_cardread",
         "hospital.view_department",
         "hospital.view_ward",
         "hospital.view_bed",
@@ -60,6 +63,14 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "pghistory.view_events",
         "settlement.view_policyparameter",
         "settlement.view_centerexchange",
+        "insured.view_insuredperson",
+        "insured.view_enrollment",
+        "insured.view_credential",
+        "insured.view_sanction",
+        "insured.add_sanction",
+        "insured.change_sanction",
+        "insured.view_sanctionpolicy",
+        "insured.view_personaccesslog",
     ],
     Role.DOCTOR: [
         "hospital.view_department",

@@ -1,3 +1,13 @@
+// Our partials answer refusals with 4xx and a Chinese message: swap them in like any answer.
+if (window.htmx) {
+  htmx.config.responseHandling = [
+    { code: "204", swap: false },
+    { code: "[23]..", swap: true },
+    { code: "4..", swap: true, error: false },
+    { code: "5..", swap: false, error: true },
+  ];
+}
+
 // Send Django's CSRF token with every htmx request.
 document.addEventListener("htmx:configRequest", (event) => {
   const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);

@@ -1,0 +1,173 @@
+"""Pages: the clerk's card-read screen (INS-1/2/5) and the office's person search and sanctions (INS-4)."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.dateparse import parse_date
+from django.views.decorators.http import require_POST
+
+from core.errors import DomainError
+from core.permissions import role_required
+from core.roles import Role
+from insured import selectors, services
+from insured.models import CardRead, CardReader, CertificateType, InsuredPerson, PersonAccessLog, Sanction
+from insured.rules import CATEGORY_LABELS, ViolationCategory
+
+
+@role_required(Role.CLERK)
+def card_read_page(request):
+    readers = CardReader.objects.filter(is_active=True)
+    return render(
+        request,
+        "insured/card_read.html",
+        {
+            "readers": readers,
+            "cert_types": CertificateType.objects.filter(is_active=True),
+        },
+    )
+
+
+@role_required(Role.CLERK)
+@require_POST
+def card_read_submit(request):
+    post = request.POST
+    agent = None
+    if post.get("purpose") == CardRead.Purpose.DELEGATED_PURCHASE:
+        agent = services.AgentIdentity(
+            post.get("agent_cert_type", "01"),
+            post.get("agent_certno", ""),
+            post.get("agent_name", ""),
+            post.get("agent_relation", ""),
+        )
+    try:
+        read = services.card_read(
+            actor=request.user,
+            reader_id=post.get("reader_id", ""),
+            credential_type=post.get("credential_type", ""),
+            credential_value=post.get("credential_value", ""),
+            entry_mode=post.get("entry_mode", "manual"),
+            card_sn=post.get("card_sn", ""),
+            purpose=post.get("purpose") or CardRead.Purpose.CARE,
+            agent=agent,
+        )
+    except DomainError as exc:
+        return render(request, "insured/_card_read_result.html", {"error": exc}, status=exc.status_code)
+    return render(
+        request, "insured/_card_read_result.html", {"answer": selectors.card_read_answer(read, request.user)}
+    )
+
+
+@role_required(Role.CLERK)
+@require_POST
+def card_read_confirm(request, pk: int):
+    read = get_object_or_404(CardRead, pk=pk, read_by=request.user)
+    try:
+        read = services.card_read_confirm(actor=request.user, card_read=read)
+    except DomainError as exc:
+        return render(request, "insured/_card_read_result.html", {"error": exc}, status=exc.status_code)
+    return render(
+        request, "insured/_card_read_result.html", {"answer": selectors.card_read_answer(read, request.user)}
+    )
+
+
+@role_required(Role.OFFICE, Role.ADMIN)
+def person_search_page(request):
+    query = request.GET.get("q", "")
+    people = list(selectors.person_search(query)) if query else []
+    if people:
+        PersonAccessLog.objects.bulk_create(
+            [
+                PersonAccessLog(
+                    user=request.user,
+                    person=p,
+                    action=PersonAccessLog.Action.SEARCH,
+                    path=request.get_full_path()[:200],
+                )
+                for p in people
+            ]
+        )
+    rows = [selectors.person_summary(p, request.user) for p in people]
+    template = "insured/_person_rows.html" if request.htmx else "insured/person_search.html"
+    return render(request, template, {"query": query, "rows": rows})
+
+
+@role_required(Role.OFFICE, Role.ADMIN)
+def person_detail_page(request, psn_no: str):
+    person = get_object_or_404(InsuredPerson.objects.select_related("psn_cert_type"), psn_no=psn_no)
+    services.log_access(
+        user=request.user, person=person, action=PersonAccessLog.Action.VIEW, path=request.get_full_path()
+    )
+    assessment = selectors.window_assessment(person)
+    active_ids = set(selectors.active_sanctions(person).values_list("pk", flat=True))
+    sanctions = person.sanctions.prefetch_related("institutions").select_related("lifted_by")
+    return render(
+        request,
+        "insured/person_detail.html",
+        {
+            "person": person,
+            "summary": selectors.person_summary(person, request.user),
+            "enrollments": selectors.enrollment_rows(person),
+            "credentials": person.credentials.all(),
+            "sanctions": [(s, s.pk in active_ids) for s in sanctions],
+            "assessment": assessment,
+            "categories": [(c.value, CATEGORY_LABELS[c]) for c in ViolationCategory],
+            "reads": CardRead.objects.filter(person=person).select_related("reader", "read_by")[:10],
+        },
+    )
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def sanction_add(request, psn_no: str):
+    person = get_object_or_404(InsuredPerson, psn_no=psn_no)
+    post = request.POST
+    try:
+        loss = Decimal(post.get("fund_loss", ""))
+    except InvalidOperation:
+        messages.error(request, "基金损失金额格式不正确。")
+        return redirect("insured:person", psn_no=psn_no)
+    institutions = [
+        tuple(part.strip() for part in line.split(maxsplit=1)) + ("",) * (2 - len(line.split(maxsplit=1)))
+        for line in post.get("institutions", "").splitlines()
+        if line.strip()
+    ]
+    try:
+        sanction = services.sanction_record(
+            actor=request.user,
+            person=person,
+            category=post.get("category", ""),
+            fund_loss=loss,
+            description=post.get("description", ""),
+            evidence=post.get("evidence", ""),
+            occurred_on=parse_date(post.get("occurred_on") or "") if post.get("occurred_on") else None,
+            start_date=parse_date(post.get("start_date") or "") if post.get("start_date") else None,
+            institutions=[(code, name) for code, name in institutions],
+        )
+    except DomainError as exc:
+        messages.error(request, f"{exc.message}（{exc.rule}）" if exc.rule else exc.message)
+    else:
+        period = (
+            f"{sanction.start_date:%Y-%m-%d} 至 {sanction.last_day:%Y-%m-%d}"
+            if sanction.end_date
+            else (f"自 {sanction.start_date:%Y-%m-%d} 起，至人工解除")
+        )
+        messages.success(
+            request, f"已登记违规处理：{'、'.join(sanction.measure_labels)}，{period}（INS-4）。"
+        )
+    return redirect("insured:person", psn_no=psn_no)
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def sanction_lift(request, pk: int):
+    sanction = get_object_or_404(Sanction.objects.select_related("person"), pk=pk)
+    try:
+        services.sanction_lift(actor=request.user, sanction=sanction, reason=request.POST.get("reason", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已提前解除该违规处理，原处理期限保留在历史记录中。")
+    return redirect("insured:person", psn_no=sanction.person.psn_no)
