@@ -171,3 +171,38 @@ def sanction_lift(request, pk: int):
     else:
         messages.success(request, "已提前解除该违规处理，原处理期限保留在历史记录中。")
     return redirect("insured:person", psn_no=sanction.person.psn_no)
+
+
+@role_required(Role.OFFICE, Role.ADMIN)
+def roster_import_page(request):
+    """花名册导入: a file with errors imports nothing and lists every bad row."""
+    from insured.models import RosterImport
+    from insured.roster import COLUMNS, roster_import
+
+    record = None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, "请选择要导入的文件（.xlsx 或 .csv）。")
+        else:
+            record = roster_import(actor=request.user, content=upload.read(), filename=upload.name)
+            if record.outcome == RosterImport.Outcome.APPLIED:
+                messages.success(
+                    request,
+                    f"已导入 {record.row_count} 行：新增 {record.persons_created} 人，"
+                    f"更新 {record.persons_updated} 人。",
+                )
+            else:
+                messages.error(
+                    request, f"文件有 {record.error_count} 处错误，未导入任何数据。请修正后重新导入。"
+                )
+    return render(
+        request,
+        "insured/roster_import.html",
+        {
+            "record": record,
+            "columns": [(name, aliases) for name, aliases in COLUMNS.items()],
+            "recent": RosterImport.objects.all()[:10],
+        },
+        status=400 if record is not None and record.outcome == "rejected" else 200,
+    )

@@ -116,3 +116,14 @@ class SanctionCreateSerializer(serializers.Serializer):
 
 class SanctionLiftSerializer(serializers.Serializer):
     reason = serializers.CharField()
+
+
+class RosterImportSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    filename = serializers.CharField()
+    outcome = serializers.CharField()
+    row_count = serializers.IntegerField()
+    persons_created = serializers.IntegerField()
+    persons_updated = serializers.IntegerField()
+    error_count = serializers.IntegerField()
+    errors = serializers.ListField(child=serializers.DictField())

@@ -17,4 +17,5 @@ urlpatterns = [
         name="api-insured-sanction-create",
     ),
     path("sanctions/<int:pk>/lift/", views.SanctionLiftApi.as_view(), name="api-insured-sanction-lift"),
+    path("roster-imports/", views.RosterImportApi.as_view(), name="api-insured-roster-import"),
 ]

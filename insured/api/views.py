@@ -146,3 +146,30 @@ class SanctionLiftApi(APIView):
             actor=request.user, sanction=sanction, reason=body.validated_data["reason"]
         )
         return Response(s.SanctionAnswerSerializer(selectors.sanction_rows([sanction])[0]).data)
+
+
+class RosterImportApi(APIView):
+    """Roster import (multipart `file`, .xlsx or .csv): all-or-nothing, with the per-row error report."""
+
+    permission_classes = [OFFICE]
+
+    @extend_schema(
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+            }
+        },
+        responses=s.RosterImportSerializer,
+        summary="花名册导入",
+    )
+    def post(self, request: Request) -> Response:
+        from core.errors import DomainError
+        from insured.roster import roster_import
+
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise DomainError("请上传文件（file）。", code="file_required", errors={"file": ["必填。"]})
+        record = roster_import(actor=request.user, content=upload.read(), filename=upload.name)
+        code = status.HTTP_201_CREATED if record.outcome == "applied" else status.HTTP_400_BAD_REQUEST
+        return Response(s.RosterImportSerializer(record).data, status=code)

@@ -116,7 +116,9 @@ ENDPOINTS = [
     Endpoint("GET", lambda: f"/api/v1/insured/persons/{_psn()}/", allowed={Role.OFFICE, Role.ADMIN}),
     Endpoint("POST", lambda: f"/api/v1/insured/persons/{_psn()}/sanctions/", allowed={Role.OFFICE}, data={}),
     Endpoint("POST", "/api/v1/insured/sanctions/999999/lift/", allowed={Role.OFFICE}, data={}),
+    Endpoint("POST", "/api/v1/insured/roster-imports/", allowed={Role.OFFICE, Role.ADMIN}, data={}),
     Endpoint("GET", "/insured/card-read/", allowed={Role.CLERK}, kind="page"),
+    Endpoint("GET", "/insured/import/", allowed={Role.OFFICE, Role.ADMIN}, kind="page"),
     Endpoint("GET", "/insured/persons/?q=zs", allowed={Role.OFFICE, Role.ADMIN}, kind="page"),
     Endpoint("GET", lambda: f"/insured/persons/{_psn()}/", allowed={Role.OFFICE, Role.ADMIN}, kind="page"),
 ]
@@ -125,3 +127,13 @@ ENDPOINTS = [
 @pytest.mark.parametrize(("endpoint", "who"), matrix_cases(ENDPOINTS))
 def test_permission_matrix(endpoint, who, client_for):
     check_access(client_for(who), endpoint, who)
+
+
+def test_roster_import_api_reports_rows(client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("r.csv", "人员编号,姓名\n1,张三\n".encode(), content_type="text/csv")
+    response = client_for(Role.ADMIN).post("/api/v1/insured/roster-imports/", {"file": upload})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["outcome"] == "rejected" and body["error_count"] >= 1
