@@ -194,6 +194,8 @@ def run() -> int:
                 "settlement.simulator",
                 "--port",
                 str(center_port),
+                "--data-dir",
+                str(DATA_DIR / "simulator"),
                 "--auth",
                 env["CENTER_AUTH"],
                 "--secret",

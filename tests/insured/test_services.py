@@ -255,3 +255,24 @@ def test_masking_per_role():
     masked = selectors.person_summary(person, UserFactory(roles=["clerk"]))
     assert masked["certno"] == person.certno[:4] + "*" * 10 + person.certno[-4:]
     assert masked["phone"] == "139****5678"
+
+
+def test_registry_exported_for_the_simulated_center(tmp_path):
+    from django.core.management import call_command
+
+    from settlement.simulator.state import CenterState
+
+    person = make_person(name="李雷")
+    call_command("export_center_roster", output=str(tmp_path / "persons.json"), verbosity=0)
+    state = CenterState(data_dir=tmp_path)
+    card = person.credentials.get(mdtrt_cert_type="03")
+    answer = state.handle(
+        {
+            "infno": "1101",
+            "input": {
+                "data": {"mdtrt_cert_type": "03", "mdtrt_cert_no": card.number, "card_sn": card.card_sn}
+            },
+        }
+    )
+    assert answer["baseinfo"]["psn_no"] == person.psn_no
+    assert answer["insuinfo"][0]["balc"] == 1000.0

@@ -14,3 +14,5 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write("[devstack] 载入演示数据 …")
         call_command("seed_demo", stdout=self.stdout)
+        # The simulated center gets the same demo people (it keeps its own copy, never our tables).
+        call_command("export_center_roster", stdout=self.stdout)
