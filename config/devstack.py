@@ -144,6 +144,7 @@ def run() -> int:
         # make run serves plain HTTP on this machine: cookies cannot be Secure here.
         env.setdefault("DJANGO_SECURE_COOKIES", "false")
         env.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
+        env.setdefault("DEMO_MODE", "true")
         # The simulated insurance center (a development stand-in; production sets CENTER_URL to the real one).
         start_simulator = not env.get("CENTER_URL")
         if start_simulator:

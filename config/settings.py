@@ -265,4 +265,7 @@ CENTER = {
     "RECER_SYS_CODE": env.str("CENTER_RECER_SYS_CODE", default="YBXT"),
 }
 
+# Demo installations (make run) show a simulated card reader on the card-read page; never in production.
+DEMO_MODE = env.bool("DEMO_MODE", default=False)
+
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="Yibao@2026")

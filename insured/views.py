@@ -16,16 +16,38 @@ from insured import selectors, services
 from insured.models import CardRead, CardReader, CertificateType, InsuredPerson, PersonAccessLog, Sanction
 from insured.rules import CATEGORY_LABELS, ViolationCategory
 
+# Demo installations only: cards a simulated reader can "swipe" (see insured/demo.py KNOWN).
+DEMO_CARD_HOLDERS = [
+    "61010000000000000001",
+    "61010000000000000002",
+    "61010000000000000003",
+    "61010000000000000004",
+    "12010000000000000005",
+]
+
 
 @role_required(Role.CLERK)
 def card_read_page(request):
-    readers = CardReader.objects.filter(is_active=True)
+    from django.conf import settings
+
+    from insured.models import Credential
+
+    demo_cards = []
+    if settings.DEMO_MODE:
+        demo_cards = (
+            Credential.objects.filter(
+                mdtrt_cert_type=Credential.Type.SOCIAL_SECURITY_CARD, person__psn_no__in=DEMO_CARD_HOLDERS
+            )
+            .select_related("person")
+            .order_by("person__psn_no")
+        )
     return render(
         request,
         "insured/card_read.html",
         {
-            "readers": readers,
+            "readers": CardReader.objects.filter(is_active=True),
             "cert_types": CertificateType.objects.filter(is_active=True),
+            "demo_cards": demo_cards,
         },
     )
 

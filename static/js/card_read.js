@@ -26,6 +26,18 @@ document.addEventListener("DOMContentLoaded", () => {
   document.body.addEventListener("htmx:afterSwap", (event) => {
     if (event.detail.target.id === "card-read-result") { input.value = ""; stamps = []; input.focus(); }
   });
+  // Demo installations: a button plays a reader's burst of keystrokes into the field, then Enter.
+  document.querySelectorAll("[data-swipe]").forEach((button) => button.addEventListener("click", () => {
+    input.value = "";
+    stamps = [];
+    input.focus();
+    for (const ch of button.dataset.swipe) {
+      input.dispatchEvent(new KeyboardEvent("keydown", { key: ch }));
+      input.value += ch;
+      input.dispatchEvent(new Event("input"));
+    }
+    input.form.requestSubmit();
+  }));
   const delegated = document.getElementById("delegated");
   delegated.addEventListener("change", () => { document.getElementById("agent-fields").hidden = !delegated.checked; });
   const reader = document.getElementById("reader_id");

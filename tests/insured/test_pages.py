@@ -103,3 +103,22 @@ def test_office_finds_by_pinyin_and_adds_a_sanction(page, live_server, artifacts
     assert "2026-11-24 至 2027-11-23" in page.locator(".messages").inner_text()
     page.screenshot(path=str(artifacts_dir / "insured-person-sanction.png"), full_page=True)
     assert Sanction.objects.filter(person=person, scope_restricted=True).count() == 1
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_demo_reader_swipes_a_demo_card(page, live_server, settings, artifacts_dir):
+    from django.core.management import call_command
+
+    settings.DEMO_MODE = True
+    call_command("seed_demo", verbosity=0)
+    login(page, live_server, "clerk", settings.DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/insured/card-read/")
+    page.click("button[data-swipe]:has-text('王强')")
+    page.locator(".person-name").wait_for()
+    assert "王强" in page.locator(".person-name").inner_text()
+    assert "限制医保就医范围" in page.locator(".notices").inner_text()
+    page.click("button[data-swipe]:has-text('赵敏')")
+    page.locator(".big-message").wait_for()
+    assert "挂失" in page.locator(".big-message").inner_text()
+    page.screenshot(path=str(artifacts_dir / "insured-demo-reader.png"), full_page=True)
