@@ -14,6 +14,7 @@ admin.site.index_title = "系统管理"
 api_v1 = [
     path("", include("core.api.urls")),
     path("insured/", include("insured.api.urls")),
+    path("catalog/", include("drug_catalog.api.urls")),
     path("settlement/", include("settlement.api.urls")),
 ]
 

@@ -1,1 +1,42 @@
-from django.contrib import admin  # noqa: F401 - registrations arrive with the models
+from django.contrib import admin
+
+from core.admin import TrackedAdmin
+
+from .models import BSelfPayRatio, CatalogItem, CatalogVersion, HospitalItem
+
+
+@admin.register(CatalogVersion)
+class CatalogVersionAdmin(TrackedAdmin):
+    list_display = ("name", "region", "code", "effective_from", "effective_to", "item_count")
+
+
+class BSelfPayRatioInline(admin.TabularInline):
+    model = BSelfPayRatio
+    extra = 0
+
+
+@admin.register(CatalogItem)
+class CatalogItemAdmin(TrackedAdmin):
+    list_display = (
+        "code",
+        "name",
+        "specification",
+        "item_type",
+        "insurance_class",
+        "b_self_pay_ratio",
+        "price_cap",
+        "restricted",
+        "non_payable",
+        "version",
+    )
+    list_filter = ("version", "item_type", "insurance_class", "restricted", "non_payable")
+    search_fields = ("code", "name", "name_initials", "name_pinyin")
+    readonly_fields = (*TrackedAdmin.readonly_fields, "name_pinyin", "name_initials")
+    inlines = [BSelfPayRatioInline]
+
+
+@admin.register(HospitalItem)
+class HospitalItemAdmin(TrackedAdmin):
+    list_display = ("medins_list_codg", "name", "specification", "price", "med_list_codg", "mapping_status")
+    list_filter = ("mapping_status",)
+    search_fields = ("medins_list_codg", "name", "med_list_codg")

@@ -7,16 +7,15 @@ duplicates (persons by psn_no, enrollments by person × insurance type, cards by
 
 from __future__ import annotations
 
-import csv
 import datetime
 import hashlib
-import io
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
 
 from core.errors import DomainError
+from core.tabular import MissingColumns, read_table
 from insured import services
 from insured.models import Credential, Enrollment, InsuranceType, PersonType, RosterImport
 
@@ -60,54 +59,10 @@ class RosterRejected(Exception):
 
 
 def read_rows(content: bytes, filename: str) -> list[dict[str, str]]:
-    """Rows as {column: text}, from .xlsx (first sheet) or .csv (UTF-8, with or without BOM)."""
-    if filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
-        values = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    else:
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = content.decode("gb18030")
-        values = list(csv.reader(io.StringIO(text)))
-    if not values:
-        return []
-    header = [h.strip() for h in values[0]]
-    mapping = {}
-    for column, aliases in COLUMNS.items():
-        for index, title in enumerate(header):
-            if title in aliases:
-                mapping[column] = index
-    missing = [c for c in REQUIRED if c not in mapping]
-    if missing:
-        raise RosterRejected(
-            [{"row": 1, "field": c, "message": f"缺少必需的列：{'/'.join(COLUMNS[c])}"} for c in missing]
-        )
-    rows = []
-    for raw in values[1:]:
-        if not any(str(v).strip() for v in raw):
-            continue
-        rows.append(
-            {
-                c: (str(raw[i]).strip() if i < len(raw) and raw[i] is not None else "")
-                for c, i in mapping.items()
-            }
-        )
-    return rows
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    try:
+        return read_table(content, filename, COLUMNS, REQUIRED)
+    except MissingColumns as exc:
+        raise RosterRejected(exc.errors) from exc
 
 
 def _apply_row(row: dict[str, str], actor: Any) -> bool:

@@ -1,0 +1,195 @@
+"""Catalog writes: import of a catalog version (Excel/CSV), all-or-nothing and idempotent."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+
+from core.tabular import MissingColumns, read_table
+from drug_catalog.models import CatalogItem, CatalogVersion, InsuranceClass, ItemType
+from insured.search import name_keys
+
+COLUMNS = {
+    "code": ("med_list_codg", "医保目录编码"),
+    "name": ("name", "名称"),
+    "generic_name": ("genname", "通用名"),
+    "item_type": ("list_type", "类别"),
+    "dosage_form": ("dosform", "剂型"),
+    "specification": ("spec", "规格"),
+    "pack_size": ("pacmatl_cnt", "包装数量"),
+    "unit": ("unit", "包装单位"),
+    "min_unit": ("min_unit", "最小单位"),
+    "insurance_class": ("chrgitm_lv", "医保类别"),
+    "b_self_pay_ratio": ("selfpay_prop", "自付比例"),
+    "price_cap": ("pric_uplmt_amt", "支付标准"),
+    "bureau_price": ("bureau_price", "物价价格"),
+    "restricted": ("lmt_used_flag", "限定支付"),
+    "restriction_text": ("lmt_text", "限定支付范围"),
+    "max_days": ("max_days", "最大天数"),
+    "sex_limit": ("sex_limit", "性别限制"),
+    "non_payable": ("non_payable", "不予支付"),
+}
+REQUIRED = ("code", "name", "item_type", "insurance_class")
+CLASSES = {
+    "A": "A",
+    "甲": "A",
+    "甲类": "A",
+    "01": "A",
+    "B": "B",
+    "乙": "B",
+    "乙类": "B",
+    "02": "B",
+    "C": "C",
+    "丙": "C",
+    "丙类": "C",
+    "03": "C",
+}
+TYPES = {**{t.value: t.value for t in ItemType}, **{t.label: t.value for t in ItemType}}
+YES = {"1", "是", "Y", "y", "true", "TRUE"}
+SEXES = {"": "", "1": "1", "男": "1", "2": "2", "女": "2"}
+
+
+@dataclass
+class ImportReport:
+    version: CatalogVersion | None = None
+    created: bool = False
+    unchanged: bool = False
+    rows: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _decimal(value: str, column: str, row: int, errors: list, *, minimum=Decimal("0")) -> Decimal | None:
+    if not value:
+        return None
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        errors.append({"row": row, "field": column, "message": "不是有效数字。"})
+        return None
+    if number < minimum:
+        errors.append({"row": row, "field": column, "message": "不能为负数。"})
+    return number
+
+
+def _item(row: dict[str, str], index: int, errors: list) -> dict[str, Any] | None:
+    before = len(errors)
+    for column in REQUIRED:
+        if not row.get(column):
+            errors.append({"row": index, "field": column, "message": "必填。"})
+    klass = CLASSES.get(row.get("insurance_class", ""))
+    if row.get("insurance_class") and klass is None:
+        errors.append(
+            {"row": index, "field": "insurance_class", "message": "医保类别应为 甲/乙/丙 或 A/B/C。"}
+        )
+    item_type = TYPES.get(row.get("item_type", ""))
+    if row.get("item_type") and item_type is None:
+        errors.append({"row": index, "field": "item_type", "message": f"未知的类别：{row['item_type']}。"})
+    ratio = _decimal(row.get("b_self_pay_ratio", ""), "b_self_pay_ratio", index, errors)
+    if ratio is not None and ratio > 1:
+        errors.append({"row": index, "field": "b_self_pay_ratio", "message": "自付比例应在 0 到 1 之间。"})
+    pack = _decimal(row.get("pack_size", ""), "pack_size", index, errors) or Decimal("1")
+    cap = _decimal(row.get("price_cap", ""), "price_cap", index, errors)
+    bureau = _decimal(row.get("bureau_price", ""), "bureau_price", index, errors)
+    if cap is not None and bureau is not None and cap > bureau:
+        errors.append(
+            {"row": index, "field": "price_cap", "message": "医保支付标准高于物价核定价格（FEE-1）。"}
+        )
+    max_days = row.get("max_days", "")
+    if max_days and not max_days.isdigit():
+        errors.append({"row": index, "field": "max_days", "message": "最大天数应为整数。"})
+    sex = SEXES.get(row.get("sex_limit", ""))
+    if sex is None:
+        errors.append({"row": index, "field": "sex_limit", "message": "性别限制应为 男/女/空。"})
+    if len(errors) > before:
+        return None
+    pinyin, initials = name_keys(row["name"])
+    return {
+        "code": row["code"].upper(),
+        "name": row["name"],
+        "generic_name": row.get("generic_name", ""),
+        "name_pinyin": pinyin,
+        "name_initials": initials,
+        "item_type": item_type,
+        "dosage_form": row.get("dosage_form", ""),
+        "specification": row.get("specification", ""),
+        "pack_size": pack,
+        "unit": row.get("unit") or "盒",
+        "min_unit": row.get("min_unit", ""),
+        "insurance_class": klass,
+        "b_self_pay_ratio": ratio if klass == InsuranceClass.B else None,
+        "price_cap": cap,
+        "bureau_price": bureau,
+        "restricted": row.get("restricted", "") in YES,
+        "restriction_text": row.get("restriction_text", ""),
+        "max_days": int(max_days) if max_days else None,
+        "sex_limit": sex,
+        "non_payable": row.get("non_payable", "") in YES,
+    }
+
+
+def catalog_import(
+    *,
+    actor: Any,
+    content: bytes,
+    filename: str,
+    region: str,
+    version_code: str,
+    version_name: str,
+    effective_from: datetime.date,
+) -> ImportReport:
+    """Import one catalog version. Any bad row: nothing is written, every bad row is reported.
+    The same file again changes nothing; a corrected file for the same version updates its items."""
+    digest = hashlib.sha256(content).hexdigest()
+    report = ImportReport()
+    existing = CatalogVersion.objects.filter(region=region, code=version_code).first()
+    if existing is not None and existing.source_sha256 == digest:
+        return ImportReport(version=existing, unchanged=True, rows=existing.item_count)
+    try:
+        rows = read_table(content, filename, COLUMNS, REQUIRED)
+    except MissingColumns as exc:
+        report.errors = exc.errors
+        return report
+    items, seen = [], set()
+    for index, row in enumerate(rows, start=2):
+        item = _item(row, index, report.errors)
+        if item is None:
+            continue
+        if item["code"] in seen:
+            report.errors.append(
+                {"row": index, "field": "code", "message": f"编码 {item['code']} 在文件中重复。"}
+            )
+            continue
+        seen.add(item["code"])
+        items.append(item)
+    report.rows = len(rows)
+    if report.errors or not items:
+        if not items and not report.errors:
+            report.errors.append({"row": 1, "field": "", "message": "文件中没有条目。"})
+        return report
+    with transaction.atomic():
+        version, report.created = CatalogVersion.objects.update_or_create(
+            region=region,
+            code=version_code,
+            defaults={
+                "name": version_name,
+                "effective_from": effective_from,
+                "source_sha256": digest,
+                "item_count": len(items),
+                "updated_by": actor,
+            },
+        )
+        fields = [k for k in items[0] if k != "code"]
+        CatalogItem.objects.bulk_create(
+            [CatalogItem(version=version, created_by=actor, updated_by=actor, **item) for item in items],
+            batch_size=2000,
+            update_conflicts=True,
+            unique_fields=["version", "code"],
+            update_fields=fields,
+        )
+    report.version = version
+    return report
