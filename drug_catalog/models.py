@@ -133,8 +133,11 @@ class CatalogItem(TrackedModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["version", "name_initials"], name="catalog_item_initials"),
-            models.Index(fields=["code"], name="catalog_item_code"),
+            # Prefix searches (LIKE 'x%') need the pattern opclass under a non-C collation.
+            models.Index(
+                OpClass("name_initials", name="varchar_pattern_ops"), "version", name="catalog_item_initials"
+            ),
+            models.Index(OpClass("code", name="varchar_pattern_ops"), name="catalog_item_code"),
             GinIndex(OpClass("name", name="gin_trgm_ops"), name="catalog_item_name_trgm"),
             GinIndex(OpClass("name_pinyin", name="gin_trgm_ops"), name="catalog_item_pinyin_trgm"),
         ]

@@ -65,7 +65,7 @@ def search(query: str, *, region: str, on_date: datetime.date, limit: int = 20) 
             .order_by("rank", "name_initials", "code")[:limit]
         )
     return (
-        items.filter(Q(name__contains=query) | Q(name__trigram_similar=query))
+        items.filter(name__contains=query)
         .annotate(
             rank=Case(
                 When(name=query, then=Value(0)),

@@ -1,0 +1,109 @@
+"""Benchmark: import a 100,000-item catalog version and search it (issue 10 targets: import <= 60 s,
+search p95 <= 30 ms).
+
+    DATABASE_URL=postgres://…/scratch REDIS_URL=… .venv/bin/python -m benchmarks.catalog [--items 100000]
+
+Use a scratch database: it writes a catalog version (region 990000) and removes it afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime
+import io
+import os
+import random
+import statistics
+import sys
+import time
+
+
+def percentile(samples, pct):
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+def build_csv(count: int) -> bytes:
+    from drug_catalog.demo import BASE, MAKERS
+    from drug_catalog.services import COLUMNS
+
+    rng = random.Random(42)
+    syllables = "安 博 康 泰 宁 舒 欣 达 瑞 福 利 美 通 清 灵 平 和 乐 益 心 脉 肝 肾 肺 胃 血 糖 压".split()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    columns = list(COLUMNS)
+    writer.writerow([COLUMNS[c][1] for c in columns])
+    for n in range(count):
+        base = BASE[n % len(BASE)]
+        name = (
+            "".join(rng.choice(syllables) for _ in range(rng.randint(2, 4)))
+            + base[1]
+            + MAKERS[n % len(MAKERS)]
+        )
+        row = {c: "" for c in columns}
+        row.update(
+            {
+                "code": f"BX{n:012d}",
+                "name": name,
+                "item_type": base[2],
+                "insurance_class": base[5],
+                "b_self_pay_ratio": base[6],
+                "pack_size": str(base[4][0][1]),
+                "specification": base[4][0][0],
+            }
+        )
+        writer.writerow([row[c] for c in columns])
+    return buffer.getvalue().encode()
+
+
+def main(argv):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=300)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from drug_catalog import selectors
+    from drug_catalog.models import CatalogItem, CatalogVersion
+    from drug_catalog.services import catalog_import
+
+    content = build_csv(args.items)
+    started = time.perf_counter()
+    report = catalog_import(
+        actor=None,
+        content=content,
+        filename="bench.csv",
+        region="990000",
+        version_code="BENCH",
+        version_name="基准测试目录",
+        effective_from=datetime.date(2026, 1, 1),
+    )
+    elapsed = time.perf_counter() - started
+    assert not report.errors, report.errors[:3]
+    print(f"import  {report.version.item_count} items: {elapsed:.1f} s")
+    queries = ["amxl", "阿莫西林", "BX00000001", "ejsg", "fangdan", "感冒", "xueshuantong", "安康"]
+    samples = []
+    on = datetime.date(2026, 6, 1)
+    for i in range(args.queries):
+        q = queries[i % len(queries)]
+        t = time.perf_counter()
+        list(selectors.search(q, region="990000", on_date=on))
+        samples.append((time.perf_counter() - t) * 1000)
+    print(
+        f"search  {args.queries} queries over {report.version.item_count} items: "
+        f"p50 {statistics.median(samples):.1f} ms, p95 {percentile(samples, 95):.1f} ms"
+    )
+    CatalogItem.objects.filter(version=report.version).delete()
+    CatalogVersion.objects.filter(pk=report.version.pk).delete()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
