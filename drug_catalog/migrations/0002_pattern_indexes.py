@@ -6,27 +6,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('drug_catalog', '0001_initial'),
+        ("drug_catalog", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='catalogitem',
-            name='catalog_item_initials',
+            model_name="catalogitem",
+            name="catalog_item_initials",
         ),
         migrations.RemoveIndex(
-            model_name='catalogitem',
-            name='catalog_item_code',
+            model_name="catalogitem",
+            name="catalog_item_code",
         ),
         migrations.AddIndex(
-            model_name='catalogitem',
-            index=models.Index(django.contrib.postgres.indexes.OpClass('name_initials', name='varchar_pattern_ops'), models.F('version'), name='catalog_item_initials'),
+            model_name="catalogitem",
+            index=models.Index(
+                django.contrib.postgres.indexes.OpClass("name_initials", name="varchar_pattern_ops"),
+                models.F("version"),
+                name="catalog_item_initials",
+            ),
         ),
         migrations.AddIndex(
-            model_name='catalogitem',
-            index=models.Index(django.contrib.postgres.indexes.OpClass('code', name='varchar_pattern_ops'), name='catalog_item_code'),
+            model_name="catalogitem",
+            index=models.Index(
+                django.contrib.postgres.indexes.OpClass("code", name="varchar_pattern_ops"),
+                name="catalog_item_code",
+            ),
         ),
     ]
