@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "hospital",
     "insured",
     "drug_catalog",
+    "diagnoses",
     "admission",
     "settlement",
     "remote_care",
