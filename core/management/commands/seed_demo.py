@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 # Order matters: later seeds refer to earlier rows. Each later issue appends its app.
-DEMO_SEEDS = ["core.demo", "hospital.demo", "insured.demo", "drug_catalog.demo"]
+DEMO_SEEDS = ["core.demo", "hospital.demo", "insured.demo", "drug_catalog.demo", "diagnoses.demo"]
 
 
 class Command(BaseCommand):
