@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("core.api.urls")),
     path("insured/", include("insured.api.urls")),
     path("catalog/", include("drug_catalog.api.urls")),
+    path("diagnoses/", include("diagnoses.api.urls")),
     path("settlement/", include("settlement.api.urls")),
 ]
 

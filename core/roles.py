@@ -71,6 +71,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "insured.change_sanction",
         "insured.view_sanctionpolicy",
         "insured.view_personaccesslog",
+        "diagnoses.view_diagnosiscode",
+        "diagnoses.view_diseasecategoryrange",
     ],
     Role.DOCTOR: [
         "hospital.view_department",
@@ -90,6 +92,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "hospital.*",
         "insured.*",
         "drug_catalog.*",
+        "diagnoses.*",
         "admission.*",
         "settlement.*",
         "remote_care.*",
