@@ -34,6 +34,8 @@ HOSPITAL = {
     "NAME": env.str("HOSPITAL_NAME", default="西安市示范第一人民医院"),
     # 3 = 三级, 2 = 二级, 1 = 一级 (drives SET-4 ratios and ADM-7 stay limits)
     "TIER": env.int("HOSPITAL_TIER", default=3),
+    # RX-2 day-supply profile (prescriptions.DaySupplyProfile code): 000 default, 004 county-strict.
+    "RX_PROFILE": env.str("HOSPITAL_RX_PROFILE", default="000"),
     # 6-digit administrative division code of the care region (mdtrtarea_admvs).
     "REGION_CODE": env.str("HOSPITAL_REGION_CODE", default="610103"),
 }
@@ -66,6 +68,7 @@ INSTALLED_APPS = [
     "insured",
     "drug_catalog",
     "diagnoses",
+    "prescriptions",
     "admission",
     "settlement",
     "remote_care",

@@ -16,6 +16,7 @@ api_v1 = [
     path("insured/", include("insured.api.urls")),
     path("catalog/", include("drug_catalog.api.urls")),
     path("diagnoses/", include("diagnoses.api.urls")),
+    path("prescriptions/", include("prescriptions.api.urls")),
     path("settlement/", include("settlement.api.urls")),
 ]
 
@@ -28,6 +29,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("insured/", include("insured.urls")),
     path("settlement/", include("settlement.urls")),
+    path("prescriptions/", include("prescriptions.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="schema")), name="swagger-ui"),

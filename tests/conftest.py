@@ -27,6 +27,7 @@ MIGRATION_SEEDS = [
     ("settlement.PolicyParameter", "settlement.migrations.0002_seed_policies"),
     ("insured.CertificateType", "insured.migrations.0002_seed_code_tables_and_ins4"),
     ("diagnoses.DiseaseCategoryRange", "diagnoses.migrations.0002_seed_category_ranges"),
+    ("prescriptions.DaySupplyProfile", "prescriptions.migrations.0002_seed_profiles"),
 ]
 
 
