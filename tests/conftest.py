@@ -28,6 +28,7 @@ MIGRATION_SEEDS = [
     ("insured.CertificateType", "insured.migrations.0002_seed_code_tables_and_ins4"),
     ("diagnoses.DiseaseCategoryRange", "diagnoses.migrations.0002_seed_category_ranges"),
     ("prescriptions.DaySupplyProfile", "prescriptions.migrations.0002_seed_profiles"),
+    ("admission.AdmissionPolicy", "admission.migrations.0002_seed_policy"),
 ]
 
 
@@ -84,3 +85,6 @@ def artifacts_dir() -> Path:
 
 # Browser fixtures (Playwright + Debian chromium) for tests marked `browser`.
 from tests.browser import _browser, page  # noqa: E402,F401
+
+# The simulated insurance center (a separate process) for every app's tests.
+from tests.center import center, center_simulator  # noqa: E402,F401

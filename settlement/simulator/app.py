@@ -5,6 +5,7 @@ POST <path>                    an envelope (signed/encrypted per the auth profil
 POST /_control/faults          {"mode": "ok|latency|timeout|error|garbled|down", "infno": "2304" | null,
                                 "seconds": 2.0, "after_process": false, "count": null}
 POST /_control/reset           forget every visit, settlement and fault
+POST /_control/persons         [roster entries] add or replace persons (as export_center_roster writes)
 GET  /_control/state           visits, active settlements, accumulators (for tests)
 """
 
@@ -146,9 +147,14 @@ class CenterSimulator:
             fault = self.set_fault(json.loads(body or b"{}"))
             return self._json(start_response, vars(fault))
         if path == "/_control/reset" and method == "POST":
-            self.state.__init__(self.state.region)
+            self.state.__init__(self.state.region, self.state.data_dir)
             self.set_fault({})
             return self._json(start_response, {"reset": True})
+        if path == "/_control/persons" and method == "POST":
+            people = json.loads(body or b"[]")
+            with self.state.lock:
+                self.state.persons.update({p["psn_no"]: p for p in people})
+            return self._json(start_response, {"persons": len(people)})
         if path == "/_control/state":
             with self.state.lock:
                 return self._json(start_response, self.state.snapshot())

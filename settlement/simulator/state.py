@@ -65,6 +65,7 @@ class Settlement:
 class CenterState:
     def __init__(self, region: str = "610100", data_dir: Path | None = None) -> None:
         self.region = region
+        self.data_dir = data_dir
         self.lock = threading.RLock()
         source = data_dir if data_dir and (data_dir / "persons.json").exists() else FIXTURES
         self.persons = {p["psn_no"]: p for p in json.loads((source / "persons.json").read_text())}
@@ -550,7 +551,13 @@ class CenterState:
     def snapshot(self) -> dict[str, Any]:
         return {
             "visits": {
-                k: {"status": v.status, "fees": len(v.fees), "settlements": v.settlements}
+                k: {
+                    "psn_no": v.psn_no,
+                    "med_type": v.med_type,
+                    "status": v.status,
+                    "fees": len(v.fees),
+                    "settlements": v.settlements,
+                }
                 for k, v in self.visits.items()
             },
             "active_settlements": [s.setl_id for s in self.settlements.values() if s.cancelled_by is None],

@@ -22,7 +22,7 @@ def make_person(
 ):
     """A registered person with an active basic enrollment and the three window credentials."""
     n = next(_counter)
-    certno = make_ric(region, birth, n, gender)
+    certno = make_ric(region, birth, n * 2, gender)  # parity adjusts upward: keep numbers apart
     person, _ = services.person_register(
         actor=actor,
         psn_no=f"{insured_region}{n:014d}",

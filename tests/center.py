@@ -1,3 +1,5 @@
+"""The simulated insurance center for tests: a separate process per session, reset per test."""
+
 import os
 import socket
 import subprocess
@@ -76,6 +78,14 @@ def center(center_simulator, settings):
         @staticmethod
         def fault(**spec):
             requests.post(f"{center_simulator}/_control/faults", json=spec, timeout=5).raise_for_status()
+
+        @staticmethod
+        def enrol(*people):
+            """Tell the center about hospital-side test persons (as make run's roster export does)."""
+            from insured.management.commands.export_center_roster import center_roster_entry
+
+            entries = [center_roster_entry(p) for p in people]
+            requests.post(f"{center_simulator}/_control/persons", json=entries, timeout=5).raise_for_status()
 
         @staticmethod
         def state():
