@@ -17,6 +17,7 @@ api_v1 = [
     path("catalog/", include("drug_catalog.api.urls")),
     path("diagnoses/", include("diagnoses.api.urls")),
     path("prescriptions/", include("prescriptions.api.urls")),
+    path("admissions/", include("admission.api.urls")),
     path("settlement/", include("settlement.api.urls")),
 ]
 
