@@ -31,6 +31,7 @@ urlpatterns = [
     path("insured/", include("insured.urls")),
     path("settlement/", include("settlement.urls")),
     path("prescriptions/", include("prescriptions.urls")),
+    path("admission/", include("admission.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="schema")), name="swagger-ui"),

@@ -20,9 +20,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         for item in NAV_ITEMS:
             if has_role(user, *item.roles):
                 url = reverse(item.url_name, kwargs=item.url_kwargs)
-                items.append(
-                    {"label": item.label, "url": url, "active": request.path.startswith(url) and url != "/"}
-                )
+                items.append({"label": item.label, "url": url, "active": False})
+        # Only the longest matching entry is active (/admission/new/ is not also /admission/).
+        matches = [i for i in items if request.path.startswith(i["url"]) and i["url"] != "/"]
+        if matches:
+            max(matches, key=lambda i: len(i["url"]))["active"] = True
     return {
         "nav_items": items,
         "user_role_list": [{"code": r.value, "label": r.label} for r in roles],

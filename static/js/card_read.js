@@ -52,5 +52,9 @@ document.addEventListener("DOMContentLoaded", () => {
       const confirm = document.getElementById("confirm-match");
       if (confirm) { event.preventDefault(); confirm.click(); }
     }
+    if (event.key === "F4") {
+      const admit = document.getElementById("go-admit");
+      if (admit) { event.preventDefault(); admit.click(); }
+    }
   });
 });

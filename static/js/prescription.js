@@ -1,91 +1,14 @@
-// Prescription composer: keyboard pickers for items and diagnoses, rows, and the live check trigger.
+// Prescription composer: item and diagnosis pickers (picker.js), rows, and the live check trigger.
 (function () {
   const form = document.getElementById("rx-form");
   if (!form) return;
-  const CLASS_LABELS = { A: "甲类", B: "乙类", C: "丙类" };
-  const CATEGORY_LABELS = { acute: "急性病", general: "一般疾病", chronic: "慢性病", specified: "特定病种" };
 
   function recheck() { form.dispatchEvent(new Event("rx-changed")); }
-  function debounce(fn, ms) { let t; return (...a) => { clearTimeout(t); t = setTimeout(() => fn(...a), ms); }; }
-
-  function itemLine(item) {
-    const klass = CLASS_LABELS[item.insurance_class] || item.insurance_class;
-    const pack = Number(item.pack_size) > 1 ? ` · ${Number(item.pack_size)}${item.min_unit || ""}/${item.unit}` : "";
-    const flags = [item.restricted ? "限" : "", item.non_payable ? "不予支付" : ""].filter(Boolean).join(" ");
-    return { main: `${item.name} ${item.specification || ""}`, sub: `${item.code} · ${klass}${pack}${flags ? " · " + flags : ""}` };
-  }
-  function diagnosisLine(d) {
-    const cat = d.rx2_category || d.category || {};
-    const label = typeof cat === "string" ? CATEGORY_LABELS[cat] || cat : (CATEGORY_LABELS[cat.category] || "") + (cat.disease ? `（${cat.disease}）` : "");
-    return { main: `${d.code} ${d.name}`, sub: label || "" };
-  }
-
-  // One dropdown per picker input; ↑/↓ move, Enter picks, Esc closes.
-  function attachPicker(input) {
-    if (input.dataset.pickerReady) return;
-    input.dataset.pickerReady = "1";
-    const list = document.createElement("ul");
-    list.className = "picker-list";
-    list.setAttribute("role", "listbox");
-    list.hidden = true;
-    input.after(list);
-    let results = [];
-    let active = -1;
-
-    function render() {
-      list.innerHTML = "";
-      results.forEach((r, i) => {
-        const line = input.dataset.pickerKind === "item" ? itemLine(r) : diagnosisLine(r);
-        const li = document.createElement("li");
-        li.setAttribute("role", "option");
-        li.className = i === active ? "active" : "";
-        li.innerHTML = `<span class="main"></span><span class="sub"></span>`;
-        li.querySelector(".main").textContent = line.main;
-        li.querySelector(".sub").textContent = line.sub;
-        li.addEventListener("mousedown", (e) => { e.preventDefault(); choose(i); });
-        list.appendChild(li);
-      });
-      list.hidden = results.length === 0;
-    }
-    const search = debounce(async () => {
-      const q = input.value.trim();
-      if (!q) { results = []; render(); return; }
-      const resp = await fetch(`${input.dataset.picker}?q=${encodeURIComponent(q)}`, { headers: { Accept: "application/json" }, credentials: "same-origin" });
-      if (!resp.ok) return;
-      const body = await resp.json();
-      results = (Array.isArray(body) ? body : body.results || []).slice(0, 12);
-      active = results.length ? 0 : -1;
-      render();
-    }, 120);
-
-    function choose(i) {
-      const r = results[i];
-      if (!r) return;
-      results = []; render();
-      if (input.dataset.pickerKind === "item") pickItem(input, r); else pickDiagnosis(input, r);
-    }
-    input.addEventListener("input", (e) => {
-      e.stopPropagation(); // typing in a picker is not yet a change to the prescription
-      if (input.dataset.pickerKind === "item") {
-        const row = input.closest("tr");
-        row.querySelector(".rx-code").value = "";
-        row.querySelector(".rx-label").value = "";
-      }
-      search();
-    });
-    input.addEventListener("keydown", (e) => {
-      if (e.key === "ArrowDown" && results.length) { e.preventDefault(); active = (active + 1) % results.length; render(); }
-      else if (e.key === "ArrowUp" && results.length) { e.preventDefault(); active = (active - 1 + results.length) % results.length; render(); }
-      else if (e.key === "Enter") { e.preventDefault(); if (active >= 0) choose(active); }
-      else if (e.key === "Escape") { results = []; render(); }
-    });
-    input.addEventListener("blur", () => setTimeout(() => { results = []; render(); }, 150));
-  }
 
   function pickItem(input, item) {
     const row = input.closest("tr");
-    const line = itemLine(item);
-    input.value = line.main.trim();
+    const line = window.pickerLine("item", item);
+    input.value = line.main;
     row.querySelector(".rx-code").value = item.code;
     row.querySelector(".rx-label").value = input.value;
     row.querySelector(".rx-item-meta").textContent = line.sub;
@@ -98,21 +21,6 @@
     recheck();
   }
 
-  function pickDiagnosis(input, d) {
-    const chips = document.getElementById("dx-chips");
-    if (![...chips.querySelectorAll("input")].some((i) => i.value === d.code)) {
-      const li = document.createElement("li");
-      li.className = "chip";
-      li.innerHTML = `<input type="hidden" name="diagnosis"><span></span> <button type="button" class="chip-x" aria-label="删除诊断">×</button>`;
-      li.querySelector("input").value = d.code;
-      li.querySelector("span").textContent = `${d.code} ${d.name}`;
-      chips.appendChild(li);
-    }
-    input.value = "";
-    refreshDiagnosisSelects();
-    recheck();
-  }
-
   function refreshDiagnosisSelects() {
     const codes = [...document.querySelectorAll("#dx-chips .chip")].map((c) => c.textContent.replace("×", "").trim());
     document.querySelectorAll("select.rx-dx").forEach((select) => {
@@ -122,12 +30,23 @@
     });
   }
 
-  document.getElementById("dx-chips").addEventListener("click", (e) => {
-    if (!e.target.classList.contains("chip-x")) return;
-    e.target.closest(".chip").remove();
-    refreshDiagnosisSelects();
-    recheck();
+  form.addEventListener("picker:pick", (e) => {
+    const input = e.target;
+    if (input.dataset.pickerKind === "item") pickItem(input, e.detail);
+    else if (input.dataset.pickerKind === "diagnosis") {
+      window.addDiagnosisChip(document.getElementById("dx-chips"), e.detail);
+      input.value = "";
+      refreshDiagnosisSelects();
+      recheck();
+    }
   });
+  form.addEventListener("picker:typing", (e) => {
+    if (e.target.dataset.pickerKind !== "item") return;
+    const row = e.target.closest("tr");
+    row.querySelector(".rx-code").value = "";
+    row.querySelector(".rx-label").value = "";
+  });
+  form.addEventListener("chips:changed", () => { refreshDiagnosisSelects(); recheck(); });
 
   function addRow() {
     const tbody = document.querySelector("#rx-lines tbody");
@@ -135,7 +54,7 @@
     const html = document.getElementById("rx-row-template").innerHTML.replaceAll("__ROW__", String(next));
     tbody.insertAdjacentHTML("beforeend", html);
     const row = tbody.lastElementChild;
-    row.querySelectorAll("[data-picker]").forEach(attachPicker);
+    row.querySelectorAll("[data-picker]").forEach(window.attachPicker);
     refreshDiagnosisSelects();
     row.querySelector(".rx-item").focus();
   }
@@ -156,6 +75,5 @@
     }
   });
 
-  form.querySelectorAll("[data-picker]").forEach(attachPicker);
   refreshDiagnosisSelects();
 })();

@@ -1,0 +1,658 @@
+"""Pages of the stay: the clerk's in-patient list, admission after a card read, the stay page with
+keyboard charge entry, the printable daily list and the discharge checklist; the office's rounds and
+reviews; the doctor's orders. Every action is a service call; errors come back as Chinese messages."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.views.decorators.http import require_POST
+
+from admission import charges, selectors, services
+from admission.models import ChargeLine, LeaveRequest, MedType, Order, Stay, StayReview, TraumaReport
+from core.errors import DomainError
+from core.permissions import role_required
+from core.roles import Role, has_role
+from drug_catalog.models import CatalogItem, HospitalItem
+from hospital.models import Bed, Department, Practitioner, Ward
+from insured.models import CardRead, InsuredPerson
+from insured.search import name_keys
+from insured.selectors import mask_certno
+
+WARD_ROLES = (Role.CLERK, Role.OFFICE, Role.DOCTOR, Role.NURSE)
+
+
+def _aware(value: str) -> datetime.datetime | None:
+    parsed = parse_datetime(value or "")
+    if parsed is None:
+        return None
+    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+
+
+def _decimal(value: str, label: str) -> Decimal:
+    try:
+        number = Decimal((value or "").strip())
+    except InvalidOperation as exc:
+        raise DomainError(f"{label}“{value}”不是数字。", code="invalid_number") from exc
+    return number
+
+
+def _back(request: HttpRequest, stay: Stay, anchor: str = "") -> HttpResponse:
+    return redirect(f"/admission/{stay.pk}/{anchor}")
+
+
+# --- clerk ----------------------------------------------------------------------------------
+
+
+@role_required(*WARD_ROLES)
+def stay_list(request: HttpRequest) -> HttpResponse:
+    params = request.GET
+    department = params.get("department") or None
+    stays = selectors.stay_list(
+        department=int(department) if department and department.isdigit() else None,
+        status=params.get("status") or None,
+        overdue=bool(params.get("overdue")),
+        missing_custody=bool(params.get("missing_custody")),
+        query=params.get("q", "").strip(),
+    )[:300]
+    today = timezone.localdate()
+    rows = [{"stay": stay, "fund": selectors.fund_recognition(stay, today)} for stay in stays]
+    return render(
+        request,
+        "admission/list.html",
+        {
+            "rows": rows,
+            "departments": Department.objects.filter(kind="clinical", is_active=True),
+            "statuses": Stay.Status.choices,
+            "params": params,
+            "today": today,
+        },
+    )
+
+
+@role_required(Role.CLERK)
+def admit(request: HttpRequest) -> HttpResponse:
+    """Admission after a card read (insured) or by certificate number (emergency self-pay, trauma)."""
+    source = request.POST if request.method == "POST" else request.GET
+    card_read = (
+        CardRead.objects.filter(pk=source.get("card_read") or 0, confirmed_at__isnull=False)
+        .select_related("person", "credential")
+        .first()
+    )
+    person = card_read.person if card_read else None
+    if person is None and source.get("certno"):
+        person = InsuredPerson.objects.filter(certno=source["certno"].strip().upper()).first()
+    context: dict[str, Any] = {
+        "card_read": card_read,
+        "person": person,
+        "certno": mask_certno(person.certno) if person else "",
+        "kinds": Stay.Kind.choices,
+        "med_types": MedType.choices,
+        "causes": TraumaReport.Cause.choices,
+        "departments": Department.objects.filter(kind="clinical", is_active=True),
+        "wards": Ward.objects.filter(is_active=True).select_related("department"),
+        "doctors": Practitioner.objects.filter(kind="doctor", is_active=True).select_related("department"),
+        "form": source,
+        "diagnosis_codes": source.getlist("diagnosis"),
+        "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+    }
+    if request.method == "POST":
+        try:
+            if person is None:
+                raise DomainError(
+                    "请先读卡，或按证件号码找到患者（急诊、外伤）。", code="person_required", rule="INS-1"
+                )
+            ward = get_object_or_404(Ward, pk=source.get("ward"))
+            bed = Bed.objects.filter(pk=source.get("bed") or 0, ward=ward).first()
+            kind = source.get("kind", Stay.Kind.NORMAL)
+            trauma = None
+            if kind == Stay.Kind.TRAUMA:
+                trauma = services.TraumaInput(
+                    injured_at=_aware(source.get("injured_at", "")) or timezone.now(),
+                    place=source.get("injury_place", ""),
+                    cause=source.get("injury_cause", ""),
+                    description=source.get("injury_description", ""),
+                )
+            result = services.stay_admit(
+                actor=request.user,
+                person=person,
+                department=get_object_or_404(Department, pk=source.get("department")),
+                ward=ward,
+                bed=bed,
+                attending_doctor=get_object_or_404(Practitioner, pk=source.get("attending_doctor")),
+                diagnoses=[
+                    services.DiagnosisInput(code.strip().upper())
+                    for code in source.getlist("diagnosis")
+                    if code.strip()
+                ],
+                kind=kind,
+                med_type=MedType.TRAUMA
+                if kind == Stay.Kind.TRAUMA
+                else source.get("med_type", MedType.INPATIENT),
+                admitted_at=_aware(source.get("admitted_at", "")),
+                card_read=card_read if kind != Stay.Kind.TRAUMA else None,
+                trauma=trauma,
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, f"已办理入院：{result.stay.ipt_no}，病案号 {result.stay.record.medrcdno}。"
+            )
+            for warning in result.warnings:
+                messages.warning(request, f"{warning['message']}（{warning['rule']}）")
+            return redirect("admission:stay", pk=result.stay.pk)
+    return render(request, "admission/admit.html", context)
+
+
+@role_required(Role.CLERK)
+def free_beds(request: HttpRequest) -> HttpResponse:
+    """htmx: the free beds of a ward (ADM-5: one active patient per bed)."""
+    ward = Ward.objects.filter(pk=request.GET.get("ward") or 0).first()
+    beds = []
+    if ward:
+        occupied = Stay.objects.open().filter(bed__ward=ward).values("bed_id")
+        beds = Bed.objects.filter(ward=ward, is_active=True).exclude(pk__in=occupied)
+    return render(request, "admission/_bed_options.html", {"beds": beds})
+
+
+def _stay_context(stay: Stay) -> dict[str, Any]:
+    today = timezone.localdate()
+    policy = selectors.policy_as_of(today)
+    lines = list(
+        ChargeLine.objects.filter(stay=stay)
+        .select_related("hospital_item", "order")
+        .order_by("-charged_at", "-id")[:200]
+    )
+    refunded = set(
+        ChargeLine.objects.filter(stay=stay)
+        .exclude(init_feedetl_sn="")
+        .values_list("init_feedetl_sn", flat=True)
+    )
+    orders = list(
+        stay.orders.exclude(status=Order.Status.CANCELLED).select_related("hospital_item", "doctor")
+    )
+    order_keys = []
+    for order in orders:
+        pinyin, initials = name_keys(order.hospital_item.name)
+        order_keys.append(
+            {
+                "order": order,
+                "keys": " ".join(
+                    [
+                        order.drord_no,
+                        order.hospital_item.medins_list_codg,
+                        order.hospital_item.name,
+                        pinyin,
+                        initials,
+                    ]
+                ).lower(),
+            }
+        )
+    consented = set(stay.consents.values_list("hospital_item_id", flat=True))
+    return {
+        "stay": stay,
+        "certno": mask_certno(stay.person.certno),
+        "fund": selectors.fund_recognition(stay, today),
+        "registration": selectors.active_registration(stay),
+        "registrations": stay.registrations.all(),
+        "custody": getattr(stay, "custody", None),
+        "custody_due": selectors.custody_deadline(stay, policy),
+        "trauma": getattr(stay, "trauma", None),
+        "reviews": stay.reviews.all(),
+        "diagnoses": stay.diagnoses.all(),
+        "lines": [{"line": line, "refunded": line.feedetl_sn in refunded} for line in lines],
+        "orders": order_keys,
+        "totals": selectors.charge_totals(stay),
+        "days": selectors.charge_days(stay),
+        "consented": consented,
+        "self_pay_labels": selectors.SELF_PAY_LABELS,
+        "missing": selectors.discharge_missing(stay) if stay.status == Stay.Status.DISCHARGE_ORDERED else [],
+        "leaves": stay.leaves.all(),
+        "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "latest_read": CardRead.objects.filter(person=stay.person, confirmed_at__isnull=False)
+        .order_by("-read_at")
+        .first(),
+    }
+
+
+@role_required(*WARD_ROLES)
+def stay_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    stay = get_object_or_404(
+        Stay.objects.select_related("person", "record", "department", "ward", "bed", "attending_doctor"),
+        pk=pk,
+    )
+    context = _stay_context(stay)
+    context.update(
+        now_dt=timezone.now(),
+        is_clerk=has_role(request.user, Role.CLERK),
+        can_charge=has_role(request.user, Role.CLERK, Role.NURSE),
+        can_order_discharge=has_role(request.user, Role.CLERK, Role.DOCTOR),
+    )
+    return render(request, "admission/stay.html", context)
+
+
+def _action(request: HttpRequest, stay: Stay, call, success: str, anchor: str = "") -> HttpResponse:
+    try:
+        result = call()
+    except DomainError as error:
+        detail = error.errors.get("lines") or error.errors.get("missing")
+        messages.error(request, error.message)
+        if isinstance(detail, dict):
+            for problems in detail.values():
+                for problem in problems:
+                    messages.error(request, problem)
+    else:
+        messages.success(request, success)
+        for warning in result if isinstance(result, list) and result and isinstance(result[0], dict) else []:
+            messages.warning(request, f"{warning['message']}（{warning['rule']}）")
+    return _back(request, stay, anchor)
+
+
+@role_required(Role.CLERK, Role.NURSE)
+@require_POST
+def charge_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Keyboard charge entry: an order (picked by code or pinyin), a quantity, Enter."""
+    stay = get_object_or_404(Stay, pk=pk)
+
+    def call():
+        order = get_object_or_404(Order, pk=request.POST.get("order"), stay=stay)
+        charged_at = _aware(request.POST.get("charged_at", "")) or timezone.now()
+        return charges.charges_post(
+            actor=request.user,
+            stay=stay,
+            lines=[
+                charges.ChargeInput(
+                    order=order,
+                    quantity=_decimal(request.POST.get("quantity", ""), "数量"),
+                    charged_at=charged_at,
+                    hosp_appr_flag="1" if request.POST.get("hosp_appr_flag") else "",
+                )
+            ],
+        )
+
+    return _action(request, stay, call, "已计费。", "#charges")
+
+
+@role_required(Role.CLERK, Role.NURSE)
+@require_POST
+def charge_refund(request: HttpRequest, pk: int, charge_id: int) -> HttpResponse:
+    stay = get_object_or_404(Stay, pk=pk)
+    line = get_object_or_404(ChargeLine, pk=charge_id, stay=stay)
+    return _action(
+        request,
+        stay,
+        lambda: charges.charge_refund(actor=request.user, line=line, reason=request.POST.get("reason", "")),
+        f"已退费（冲销 {line.feedetl_sn}）。",
+        "#charges",
+    )
+
+
+@role_required(Role.CLERK, Role.NURSE)
+@require_POST
+def consent_add(request: HttpRequest, pk: int) -> HttpResponse:
+    stay = get_object_or_404(Stay, pk=pk)
+    item = get_object_or_404(HospitalItem, pk=request.POST.get("hospital_item"))
+    return _action(
+        request,
+        stay,
+        lambda: charges.consent_record(
+            actor=request.user,
+            stay=stay,
+            hospital_item=item,
+            reason=request.POST.get("reason", "自费项目"),
+            signer=request.POST.get("signer", ""),
+        ),
+        f"已登记自费项目协议书：{item.name}。",
+        "#charges",
+    )
+
+
+@role_required(Role.CLERK)
+@require_POST
+def register(request: HttpRequest, pk: int) -> HttpResponse:
+    stay = get_object_or_404(Stay, pk=pk)
+    read = get_object_or_404(CardRead, pk=request.POST.get("card_read"), person=stay.person)
+    if stay.self_pay:
+        return _action(
+            request,
+            stay,
+            lambda: services.stay_convert_to_insured(actor=request.user, stay=stay, card_read=read),
+            "已转为医保住院。",
+        )
+    return _action(
+        request,
+        stay,
+        lambda: services.registration_register(actor=request.user, stay=stay, card_read=read),
+        "已完成医保登记。",
+    )
+
+
+@role_required(Role.CLERK, Role.OFFICE)
+@require_POST
+def custody(request: HttpRequest, pk: int) -> HttpResponse:
+    stay = get_object_or_404(Stay, pk=pk)
+    return _action(
+        request,
+        stay,
+        lambda: services.custody_record(
+            actor=request.user, stay=stay, card_no=request.POST.get("card_no", "")
+        ),
+        "已登记医保卡交存。",
+    )
+
+
+@role_required(Role.CLERK, Role.NURSE)
+def daily_list(request: HttpRequest, pk: int, day: str) -> HttpResponse:
+    stay = get_object_or_404(Stay.objects.select_related("person", "ward", "bed", "department"), pk=pk)
+    the_day = parse_date(day)
+    if the_day is None:
+        return redirect("admission:stay", pk=pk)
+    if request.method == "POST":
+        return _action(
+            request,
+            stay,
+            lambda: charges.daily_list_acknowledge(
+                actor=request.user, stay=stay, day=the_day, signer=request.POST.get("signer", "")
+            ),
+            f"{the_day:%Y-%m-%d} 清单已签字确认。",
+            f"daily/{the_day:%Y-%m-%d}/",
+        )
+    days = selectors.charge_days(stay)
+    return render(
+        request,
+        "admission/daily_list.html",
+        {**selectors.daily_list(stay, the_day), "days": days, "certno": mask_certno(stay.person.certno)},
+    )
+
+
+@role_required(Role.CLERK, Role.DOCTOR)
+@require_POST
+def discharge_order(request: HttpRequest, pk: int) -> HttpResponse:
+    stay = get_object_or_404(Stay, pk=pk)
+    return _action(
+        request,
+        stay,
+        lambda: services.discharge_order(actor=request.user, stay=stay),
+        "已开出院医嘱：请核对后办理出院（ADM-10）。",
+        "discharge/",
+    )
+
+
+@role_required(Role.CLERK)
+def discharge(request: HttpRequest, pk: int) -> HttpResponse:
+    stay = get_object_or_404(Stay.objects.select_related("person", "department", "ward", "bed"), pk=pk)
+    if request.method == "POST":
+        source = request.POST
+        way = source.get("discharge_way", "")
+        transfer = (
+            {k: source.get(k, "") for k in ("destination_name", "destination_code", "reason")}
+            if way == "2"
+            else None
+        )
+
+        def call():
+            _, warnings = services.stay_discharge(
+                actor=request.user,
+                stay=stay,
+                discharge_way=way,
+                diagnoses=[
+                    services.DiagnosisInput(c.strip().upper())
+                    for c in source.getlist("diagnosis")
+                    if c.strip()
+                ],
+                discharged_at=_aware(source.get("discharged_at", "")),
+                transfer=transfer,
+            )
+            return warnings
+
+        try:
+            warnings = call()
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"{stay.person.name} 已办理出院。")
+            for warning in warnings:
+                messages.warning(request, f"{warning['message']}（{warning['rule']}）")
+            return redirect("admission:stay", pk=pk)
+    return render(
+        request,
+        "admission/discharge.html",
+        {
+            "stay": stay,
+            "missing": selectors.discharge_missing(stay)
+            if stay.status == Stay.Status.DISCHARGE_ORDERED
+            else [],
+            "ways": Stay.DischargeWay.choices,
+            "diagnoses": stay.diagnoses.all(),
+            "form": request.POST,
+            "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+
+
+# --- office ---------------------------------------------------------------------------------
+
+
+@role_required(Role.OFFICE)
+def rounds(request: HttpRequest) -> HttpResponse:
+    """ADM-5/ADM-6 on a phone: open stays by ward, one tap per finding."""
+    ward = request.GET.get("ward") or ""
+    stays = Stay.objects.open().select_related("person", "ward", "bed").order_by("ward__code", "bed__number")
+    if ward.isdigit():
+        stays = stays.filter(ward_id=int(ward))
+    today = timezone.localdate()
+    rows = [
+        {
+            "stay": stay,
+            "last": stay.rounds.order_by("-inspected_at").first(),
+            "absences": stay.rounds.filter(finding="absent").count(),
+        }
+        for stay in stays[:300]
+    ]
+    return render(
+        request,
+        "admission/rounds.html",
+        {"rows": rows, "wards": Ward.objects.filter(is_active=True), "ward": ward, "today": today},
+    )
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def round_add(request: HttpRequest, pk: int) -> HttpResponse:
+    stay = get_object_or_404(Stay, pk=pk)
+    notices: list[dict[str, str]] = []
+    error = ""
+    try:
+        _, notices = services.round_record(
+            actor=request.user,
+            stay=stay,
+            finding=request.POST.get("finding", ""),
+            note=request.POST.get("note", ""),
+        )
+    except DomainError as exc:
+        error = exc.message
+    stay.refresh_from_db()
+    row = {
+        "stay": stay,
+        "last": stay.rounds.order_by("-inspected_at").first(),
+        "absences": stay.rounds.filter(finding="absent").count(),
+    }
+    return render(request, "admission/_round_row.html", {"row": row, "notices": notices, "error": error})
+
+
+@role_required(Role.OFFICE)
+def reviews(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        review = get_object_or_404(StayReview, pk=request.POST.get("review"))
+        try:
+            services.review_decide(
+                actor=request.user,
+                review=review,
+                confirm=request.POST.get("confirm") == "1",
+                reason=request.POST.get("reason", ""),
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"{review.stay.ipt_no} {review.get_kind_display()}：已审核。")
+        return redirect("admission:reviews")
+    open_reviews = StayReview.objects.filter(status=StayReview.Status.OPEN).select_related(
+        "stay__person", "stay__ward", "stay__bed", "related_stay"
+    )
+    decided = (
+        StayReview.objects.exclude(status=StayReview.Status.OPEN)
+        .select_related("stay__person")
+        .order_by("-decided_at")[:30]
+    )
+    pending_trauma = TraumaReport.objects.filter(decision=TraumaReport.Decision.PENDING).select_related(
+        "stay__person"
+    )
+    return render(
+        request,
+        "admission/reviews.html",
+        {
+            "open_reviews": open_reviews,
+            "decided": decided,
+            "pending_trauma": pending_trauma,
+            "decisions": TraumaReport.Decision.choices[1:],
+        },
+    )
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def trauma_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    stay = get_object_or_404(Stay, pk=pk)
+    try:
+        services.trauma_decide(
+            actor=request.user,
+            stay=stay,
+            decision=request.POST.get("decision", ""),
+            reason=request.POST.get("reason", ""),
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{stay.ipt_no} 外伤认定已记录。")
+    return redirect("admission:reviews")
+
+
+# --- doctor ---------------------------------------------------------------------------------
+
+
+@role_required(Role.DOCTOR)
+def my_patients(request: HttpRequest) -> HttpResponse:
+    doctor = getattr(request.user, "practitioner", None)
+    stays = Stay.objects.open().select_related("person", "ward", "bed").order_by("ward__code", "bed__number")
+    stays = (
+        stays.filter(Q(attending_doctor=doctor) | Q(department=doctor.department)) if doctor else stays.none()
+    )
+    leaves = LeaveRequest.objects.filter(stay__in=stays, status=LeaveRequest.Status.REQUESTED).select_related(
+        "stay__person"
+    )
+    return render(request, "admission/my_patients.html", {"stays": stays, "leaves": leaves, "doctor": doctor})
+
+
+@role_required(Role.DOCTOR)
+def orders(request: HttpRequest, pk: int) -> HttpResponse:
+    stay = get_object_or_404(Stay.objects.select_related("person", "ward", "bed"), pk=pk)
+    doctor = getattr(request.user, "practitioner", None)
+    if request.method == "POST":
+        if doctor is None:
+            messages.error(request, "当前账号未关联医师。")
+            return redirect("admission:orders", pk=pk)
+        try:
+            item = get_object_or_404(HospitalItem, pk=request.POST.get("hospital_item"))
+            charges.order_create(
+                actor=request.user,
+                stay=stay,
+                hospital_item=item,
+                doctor=doctor,
+                kind=request.POST.get("kind", Order.Kind.TEMPORARY),
+                quantity=_decimal(request.POST.get("quantity") or "1", "每次数量"),
+                frequency=request.POST.get("frequency", ""),
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"已开医嘱：{item.name}。")
+        return redirect("admission:orders", pk=pk)
+    return render(
+        request,
+        "admission/orders.html",
+        {
+            "stay": stay,
+            "orders": stay.orders.select_related("hospital_item", "doctor").order_by("-ordered_at"),
+            "kinds": Order.Kind.choices,
+        },
+    )
+
+
+@role_required(Role.DOCTOR)
+@require_POST
+def leave_decide(request: HttpRequest, leave_id: int) -> HttpResponse:
+    leave = get_object_or_404(LeaveRequest, pk=leave_id)
+    doctor = getattr(request.user, "practitioner", None)
+    try:
+        if doctor is None:
+            raise DomainError("当前账号未关联医师。", code="no_practitioner")
+        services.leave_decide(
+            actor=request.user, leave=leave, approve=request.POST.get("approve") == "1", doctor=doctor
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("admission:my_patients")
+
+
+@role_required(Role.NURSE, Role.DOCTOR)
+@require_POST
+def leave_add(request: HttpRequest, pk: int) -> HttpResponse:
+    stay = get_object_or_404(Stay, pk=pk)
+    return _action(
+        request,
+        stay,
+        lambda: services.leave_request(
+            actor=request.user,
+            stay=stay,
+            starts_at=_aware(request.POST.get("starts_at", "")) or timezone.now(),
+            ends_at=_aware(request.POST.get("ends_at", "")) or timezone.now(),
+            reason=request.POST.get("reason", ""),
+        ),
+        "已提交请假，待医师批准（ADM-6）。",
+    )
+
+
+@role_required(*WARD_ROLES)
+def hospital_item_search(request: HttpRequest) -> JsonResponse:
+    """Pickers: hospital items by code, Chinese name or the mapped national item's pinyin initials."""
+    query = request.GET.get("q", "").strip()
+    if not query:
+        return JsonResponse([], safe=False)
+    lowered = query.lower()
+    initials_codes = CatalogItem.objects.filter(name_initials__startswith=lowered).values("code")
+    items = HospitalItem.objects.filter(
+        Q(medins_list_codg__istartswith=query) | Q(name__contains=query) | Q(med_list_codg__in=initials_codes)
+    ).order_by("medins_list_codg")[:15]
+    return JsonResponse(
+        [
+            {
+                "id": item.pk,
+                "code": item.medins_list_codg,
+                "name": item.name,
+                "specification": item.specification,
+                "price": str(item.price),
+                "mapped": item.fund_payable,
+            }
+            for item in items
+        ],
+        safe=False,
+    )
