@@ -93,6 +93,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "insured.*",
         "drug_catalog.*",
         "diagnoses.*",
+        "prescriptions.*",
         "admission.*",
         "settlement.*",
         "remote_care.*",
