@@ -127,6 +127,13 @@ class Stay(TrackedModel):
     kind = models.CharField("入院方式", max_length=12, choices=Kind.choices, default=Kind.NORMAL)
     med_type = models.CharField("医疗类别", max_length=4, choices=MedType.choices, default=MedType.INPATIENT)
     newborn_with_mother = models.BooleanField("新生儿随母", default=False)
+    transfer_in_deductible_paid = models.DecimalField(
+        "转出医院已付起付线",
+        **MONEY,
+        null=True,
+        blank=True,
+        help_text="SET-7 转院：一次住院只付一次（较高的）起付线",
+    )
     department = models.ForeignKey(
         "hospital.Department", verbose_name="科室", on_delete=models.PROTECT, related_name="+"
     )

@@ -184,3 +184,358 @@ class CenterExchange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.infno} {self.msgid} {self.get_status_display()}"
+
+
+# --- Settlements (issue 12) -------------------------------------------------------------------
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class Accumulator(models.Model):
+    """A person's year-to-date deductible and fund payments per insurance type and settlement year.
+
+    The center's figures are authoritative (they include other hospitals); this row is the
+    hospital's explanation and cross-check, changed only in the settle and reverse transactions,
+    each change an AccumulatorEntry.
+    """
+
+    person = models.ForeignKey(
+        "insured.InsuredPerson", verbose_name="参保人", on_delete=models.PROTECT, related_name="accumulators"
+    )
+    insutype = models.CharField("险种", max_length=6)
+    period_start = models.DateField("结算年度起始日")
+    deductible_used = models.DecimalField("已付起付线", **MONEY, default=Decimal("0"))
+    fund_paid = models.DecimalField("统筹已支付", **MONEY, default=Decimal("0"))
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "年度累计"
+        verbose_name_plural = "年度累计"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "insutype", "period_start"], name="accumulator_unique_period"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(deductible_used__gte=0, fund_paid__gte=0), name="accumulator_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.insutype} {self.period_start}"
+
+
+@track_history()
+class Settlement(TrackedModel):
+    """One settlement (结算) of a stay or outpatient visit, or its counter-entry (reversal_of).
+
+    Amounts follow the NHSA names; the identities total = full_self_pay + over_limit_self_pay +
+    pre_self_pay + in_scope and personal_burden = total − fund_pay_total − hospital_share, cash_pay =
+    personal_burden − personal_account_pay hold on every row (database constraints).
+    """
+
+    class Kind(models.TextChoices):
+        INPATIENT = "inpatient", "住院"
+        OUTPATIENT = "outpatient", "门诊"
+
+    class Mode(models.TextChoices):
+        CENTER = "center", "医保中心联网结算"
+        SELF_PAY = "self_pay", "全自费（中心或设备故障，SET-10）"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "结算中"
+        SETTLED = "settled", "已结算"
+        FAILED = "failed", "未成功"
+        REVERSED = "reversed", "已撤销"
+        REVERSAL = "reversal", "撤销冲销记录"
+        RESETTLED = "resettled", "已重新结算（SET-10）"
+
+    # Statuses that hold money (the active settlement of a stay or visit).
+    ACTIVE = ("pending", "settled")
+
+    kind = models.CharField("类型", max_length=12, choices=Kind.choices)
+    mode = models.CharField("方式", max_length=10, choices=Mode.choices, default=Mode.CENTER)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    stay = models.ForeignKey(
+        "admission.Stay",
+        verbose_name="住院",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="settlements",
+    )
+    visit = models.ForeignKey(
+        "settlement.OutpatientVisit",
+        verbose_name="门诊就诊",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="settlements",
+    )
+    person = models.ForeignKey(
+        "insured.InsuredPerson", verbose_name="参保人", on_delete=models.PROTECT, related_name="settlements"
+    )
+    insutype = models.CharField("险种", max_length=6, blank=True)
+    med_type = models.CharField("医疗类别", max_length=6)
+    is_final = models.BooleanField("最终结算", default=True, help_text="否：中途结算（mid_setl_flag）")
+    covers_to = models.DateField("费用截止日期", help_text="本次结算包含此日及以前、未结算的费用")
+    idempotency_key = models.CharField("幂等键", max_length=80, null=True, blank=True, unique=True)
+    reversal_of = models.OneToOneField(
+        "self",
+        verbose_name="冲销原结算",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+    )
+    resettlement_of = models.OneToOneField(
+        "self",
+        verbose_name="重新结算的原自费结算",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="resettled_by",
+    )
+    # The center's identifiers and clearing data.
+    setl_id = models.CharField("结算ID", max_length=30, blank=True)
+    mdtrt_id = models.CharField("就诊ID", max_length=30, blank=True)
+    medins_setl_id = models.CharField("医药机构结算ID", max_length=40, unique=True)
+    msgid = models.CharField("结算报文ID", max_length=30, blank=True)
+    clr_type = models.CharField("清算类别", max_length=6, blank=True)
+    clr_way = models.CharField("清算方式", max_length=6, blank=True)
+    clr_optins = models.CharField("清算经办机构", max_length=6, blank=True)
+    insuplc_admdvs = models.CharField("参保地区划", max_length=6, blank=True)
+    # Amounts (reversals carry them negated).
+    total = models.DecimalField("医疗费总额", **MONEY, default=Decimal("0"))
+    full_self_pay = models.DecimalField("全自费金额", **MONEY, default=Decimal("0"))
+    over_limit_self_pay = models.DecimalField("超限价自费", **MONEY, default=Decimal("0"))
+    pre_self_pay = models.DecimalField("先行自付", **MONEY, default=Decimal("0"))
+    in_scope = models.DecimalField("符合政策范围", **MONEY, default=Decimal("0"))
+    deductible_paid = models.DecimalField("实际支付起付线", **MONEY, default=Decimal("0"))
+    fund_ratio = models.DecimalField("统筹支付比例", max_digits=5, decimal_places=4, default=Decimal("0"))
+    fund_pay = models.DecimalField("统筹基金支出", **MONEY, default=Decimal("0"))
+    fund_pay_total = models.DecimalField("基金支付总额", **MONEY, default=Decimal("0"))
+    hospital_share = models.DecimalField("医院负担", **MONEY, default=Decimal("0"))
+    personal_burden = models.DecimalField("个人负担总额", **MONEY, default=Decimal("0"))
+    personal_account_pay = models.DecimalField("个人账户支出", **MONEY, default=Decimal("0"))
+    cash_pay = models.DecimalField("个人现金支出", **MONEY, default=Decimal("0"))
+    account_balance_after = models.DecimalField("结算后账户余额", **MONEY, null=True, blank=True)
+    use_personal_account = models.BooleanField("使用个人账户", default=True)
+    local_calculation = models.JSONField("本院计算", default=dict, blank=True)
+    center_answer = models.JSONField("中心结算结果", default=dict, blank=True)
+    mismatch = models.JSONField("与中心不一致的字段", default=list, blank=True)
+    needs_review = models.BooleanField("待医保办核对", default=False)
+    reason = models.CharField("说明/撤销原因", max_length=300, blank=True)
+    settled_at = models.DateTimeField("结算时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "结算"
+        verbose_name_plural = "结算"
+        ordering = ["-created_at"]
+        constraints = [
+            # One active final settlement per stay and per visit: a second settle is refused.
+            models.UniqueConstraint(
+                fields=["stay"],
+                condition=models.Q(status__in=["pending", "settled"], is_final=True, stay__isnull=False),
+                name="settlement_one_active_final_per_stay",
+            ),
+            models.UniqueConstraint(
+                fields=["visit"],
+                condition=models.Q(status__in=["pending", "settled"], visit__isnull=False),
+                name="settlement_one_active_per_visit",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(stay__isnull=False) | models.Q(visit__isnull=False),
+                name="settlement_has_subject",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    total=models.F("full_self_pay")
+                    + models.F("over_limit_self_pay")
+                    + models.F("pre_self_pay")
+                    + models.F("in_scope")
+                ),
+                name="settlement_total_is_its_parts",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    personal_burden=models.F("total")
+                    - models.F("fund_pay_total")
+                    - models.F("hospital_share")
+                ),
+                name="settlement_personal_burden_identity",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cash_pay=models.F("personal_burden") - models.F("personal_account_pay")),
+                name="settlement_cash_identity",
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "-created_at"], name="settlement_person_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.medins_setl_id} {self.get_status_display()} {self.total}"
+
+
+class SettlementFund(models.Model):
+    """Payers of a settlement by fund type (setldetail): 310100 employees' pooled fund, 310200 personal
+    account, 390100 residents' pooled fund …; further layers are new rows, not new columns (SET-8)."""
+
+    settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="funds")
+    fund_pay_type = models.CharField("基金支付类型", max_length=10)
+    fund_pay_type_name = models.CharField("名称", max_length=50)
+    fund_payamt = models.DecimalField("支付金额", **MONEY)
+    inscp_scp_amt = models.DecimalField("符合政策范围金额", **MONEY, default=Decimal("0"))
+
+    class Meta:
+        verbose_name = "结算基金分项"
+        verbose_name_plural = "结算基金分项"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["settlement", "fund_pay_type"], name="settlement_fund_unique_type"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fund_pay_type} {self.fund_payamt}"
+
+
+class AccumulatorEntry(models.Model):
+    """Each change of an accumulator: a settlement adds, its reversal subtracts (SET-9)."""
+
+    accumulator = models.ForeignKey(Accumulator, on_delete=models.PROTECT, related_name="entries")
+    settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="accumulator_entries")
+    deductible_delta = models.DecimalField("起付线变动", **MONEY)
+    fund_delta = models.DecimalField("统筹支付变动", **MONEY)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "年度累计变动"
+        verbose_name_plural = "年度累计变动"
+        constraints = [
+            models.UniqueConstraint(fields=["accumulator", "settlement"], name="accumulator_entry_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.settlement_id} {self.deductible_delta} {self.fund_delta}"
+
+
+class SelfPayRefund(TrackedModel):
+    """SET-10: after re-settling a self-paid settlement, the cash paid beyond the patient's share is
+    refunded — once, on the clerk's action (one row per re-settlement)."""
+
+    original = models.OneToOneField(Settlement, on_delete=models.PROTECT, related_name="self_pay_refund")
+    resettlement = models.OneToOneField(Settlement, on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField("退还现金", **MONEY)
+    receipt_no = models.CharField("退款凭证号", max_length=30, unique=True)
+
+    class Meta:
+        verbose_name = "重新结算退款"
+        verbose_name_plural = "重新结算退款"
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gte=0), name="refund_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.receipt_no} {self.amount}"
+
+
+@track_history()
+class ChronicDiseaseFiling(TrackedModel, ValidityPeriodModel):
+    """SET-5: a person's filed and approved chronic/special disease (门诊慢特病); the chronic ratio
+    applies only to visits for this disease within the approval's validity."""
+
+    person = models.ForeignKey(
+        "insured.InsuredPerson",
+        verbose_name="参保人",
+        on_delete=models.PROTECT,
+        related_name="chronic_filings",
+    )
+    disease_code = models.CharField("病种/诊断代码", max_length=20)
+    disease_name = models.CharField("病种名称", max_length=100)
+    approved_by_center = models.BooleanField("医保中心已核准", default=True)
+
+    class Meta(ValidityPeriodModel.Meta):
+        verbose_name = "门诊慢特病备案"
+        verbose_name_plural = "门诊慢特病备案"
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.disease_code} {self.disease_name}"
+
+
+@track_history()
+class OutpatientVisit(TrackedModel):
+    """An outpatient visit (med_type 11 普通门诊, 13 急诊, 14 门诊慢特病) registered after a card read.
+    ADM-8: several card uses by one person on one day are one visit."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "就诊中"
+        SETTLED = "settled", "已结算"
+        CANCELLED = "cancelled", "已撤销"
+
+    person = models.ForeignKey(
+        "insured.InsuredPerson",
+        verbose_name="患者",
+        on_delete=models.PROTECT,
+        related_name="outpatient_visits",
+    )
+    visit_no = models.CharField("门诊号", max_length=30, unique=True)
+    visit_date = models.DateField("就诊日期")
+    med_type = models.CharField("医疗类别", max_length=4)
+    insutype = models.CharField("险种", max_length=6)
+    department = models.ForeignKey(
+        "hospital.Department", verbose_name="科室", on_delete=models.PROTECT, related_name="+"
+    )
+    doctor = models.ForeignKey(
+        "hospital.Practitioner", verbose_name="医师", on_delete=models.PROTECT, related_name="+"
+    )
+    disease_code = models.CharField("病种代码", max_length=20, blank=True, help_text="门诊慢特病（14）必填")
+    mdtrt_cert_type = models.CharField("就诊凭证类型", max_length=3)
+    mdtrt_cert_no = models.CharField("就诊凭证编号", max_length=50)
+    mdtrt_id = models.CharField("就诊ID（中心）", max_length=30, blank=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.OPEN)
+
+    class Meta:
+        verbose_name = "门诊就诊"
+        verbose_name_plural = "门诊就诊"
+        ordering = ["-visit_date", "-id"]
+        constraints = [
+            # ADM-8: one visit per person, day and medical type.
+            models.UniqueConstraint(
+                fields=["person", "visit_date", "med_type"],
+                condition=~models.Q(status="cancelled"),
+                name="outpatient_one_visit_per_day",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.visit_no} {self.person_id}"
+
+
+class OutpatientCharge(models.Model):
+    """An outpatient fee line (2204 feedetail): from a saved prescription item or a service item."""
+
+    visit = models.ForeignKey(OutpatientVisit, on_delete=models.PROTECT, related_name="charges")
+    feedetl_sn = models.CharField("费用明细流水号", max_length=30, unique=True)
+    prescription_item = models.ForeignKey(
+        "prescriptions.PrescriptionItem", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    hospital_item = models.ForeignKey(
+        "drug_catalog.HospitalItem", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    med_list_codg = models.CharField("医保目录编码", max_length=50, blank=True)
+    name = models.CharField("名称", max_length=200)
+    insurance_class = models.CharField("医保类别", max_length=1, blank=True)
+    b_self_pay_ratio = models.DecimalField(
+        "乙类自付比例", max_digits=5, decimal_places=4, null=True, blank=True
+    )
+    price_cap = models.DecimalField("支付标准", max_digits=14, decimal_places=4, null=True, blank=True)
+    quantity = models.DecimalField("数量", max_digits=12, decimal_places=4)
+    unit_price = models.DecimalField("单价", max_digits=14, decimal_places=4)
+    amount = models.DecimalField("金额", **MONEY)
+    self_pay_reason = models.CharField("全自费原因", max_length=20, blank=True)
+    charged_at = models.DateTimeField("时间")
+
+    class Meta:
+        verbose_name = "门诊费用"
+        verbose_name_plural = "门诊费用"
+        ordering = ["visit", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.feedetl_sn} {self.name} {self.amount}"

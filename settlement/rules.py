@@ -13,7 +13,7 @@ Rounding (half-up to cents) happens at exactly these points, so the identities h
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
@@ -314,6 +314,17 @@ def settle(
     result.cash_pay = result.personal_burden - result.personal_account_pay
     trace.append(TraceStep("SET-8", "cash_pay", result.cash_pay, "个人现金支付"))
     return result
+
+
+def transfer_deductible(
+    policy: Policy, accumulators: Accumulators, paid_at_first_hospital: Decimal
+) -> tuple[Policy, Accumulators]:
+    """SET-7: a transfer between hospitals is one hospitalisation with one deductible, the higher one.
+    The patient already paid `paid_at_first_hospital`; here only the difference up to the higher
+    deductible remains (a lower deductible here costs nothing more)."""
+    higher = max(policy.deductible, money(paid_at_first_hospital))
+    used = accumulators.deductible_used + money(paid_at_first_hospital)
+    return replace(policy, deductible=higher), Accumulators(used, accumulators.fund_paid_ytd)
 
 
 # SET-10 / INS-5: what the patient takes to the insured region for a manual claim (手工/零星报销).

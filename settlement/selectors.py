@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
 
 from core.errors import DomainError
 from settlement import rules
@@ -142,3 +147,185 @@ def calculate(data: dict[str, Any]) -> tuple[rules.SettlementResult, rules.Polic
         use_personal_account=data.get("acct_used_flag", True),
     )
     return result, policy
+
+
+# --- settlement of a stay (issue 12) --------------------------------------------------------------
+
+
+@dataclass
+class StayFacts:
+    """The plain inputs of one stay's settlement and the hospital's own result."""
+
+    result: rules.SettlementResult
+    policy: rules.Policy
+    version: PolicyParameter
+    registration: Any
+    insutype: str
+    psn_type: str
+    period_start: datetime.date
+    accumulators: rules.Accumulators
+    lines: list[rules.FeeLine]
+
+
+def _catalog_terms(codes: set[str], on_date: datetime.date, insutype: str, psn_type: str) -> dict[str, dict]:
+    """Per national code: class, payment standard and SET-2 class-B share, in two queries."""
+    from drug_catalog.models import BSelfPayRatio
+    from drug_catalog.selectors import items_as_of
+    from prescriptions.selectors import catalog_region
+
+    items = {i.code: i for i in items_as_of(catalog_region(), on_date).filter(code__in=codes)}
+    ratios: dict[int, list] = {}
+    for row in BSelfPayRatio.objects.filter(
+        BSelfPayRatio.valid_on_filter(on_date), item__in=items.values()
+    ).filter(Q(insutype__in=[insutype, ""]) & Q(psn_type__in=[psn_type, ""])):
+        ratios.setdefault(row.item_id, []).append(row)
+    terms = {}
+    for code, item in items.items():
+        narrow = sorted(
+            ratios.get(item.pk, []),
+            key=lambda r: (r.insutype == "", r.psn_type == "", -r.effective_from.toordinal()),
+        )
+        terms[code] = {
+            "class": item.insurance_class,
+            "price_cap": item.price_cap,
+            "b_ratio": narrow[0].ratio if narrow else item.b_self_pay_ratio,
+        }
+    return terms
+
+
+def stay_fee_lines(stay, *, covers_to: datetime.date, insutype: str, psn_type: str) -> list[rules.FeeLine]:
+    """The stay's unsettled charges as engine lines: refunds netted against their originals,
+    self-paid lines (FEE-1/FEE-6/ADM-10 …) as not payable, catalog terms as of each line's date."""
+    from admission.models import ChargeLine
+    from settlement.models import Settlement
+
+    settled_to = (
+        Settlement.objects.filter(stay=stay, is_final=False, status=Settlement.Status.SETTLED)
+        .order_by("-covers_to")
+        .values_list("covers_to", flat=True)
+        .first()
+    )
+    rows = ChargeLine.objects.filter(stay=stay, charged_on__lte=covers_to)
+    if settled_to:
+        rows = rows.filter(charged_on__gt=settled_to)
+    columns = (
+        "feedetl_sn",
+        "init_feedetl_sn",
+        "quantity",
+        "unit_price",
+        "insurance_class",
+        "self_pay_reason",
+    )
+    rows = list(rows.values_list(*columns, "med_list_codg"))
+    refunded: dict[str, Decimal] = {}
+    for _sn, init_sn, quantity, *_ in rows:
+        if init_sn:
+            refunded[init_sn] = refunded.get(init_sn, Decimal(0)) + quantity  # quantity is negative
+    terms = _catalog_terms({r[6] for r in rows if r[6]}, covers_to, insutype, psn_type)
+    lines = []
+    for sn, init_sn, quantity, unit_price, klass, reason, code in rows:
+        if init_sn:
+            continue
+        net = quantity + refunded.get(sn, Decimal(0))
+        if net <= 0:
+            continue
+        term = terms.get(code)
+        if reason or term is None or not klass:
+            lines.append(
+                rules.FeeLine(rules.InsuranceClass.C, quantity=net, unit_price=unit_price, not_payable=True)
+            )
+            continue
+        lines.append(
+            rules.FeeLine(
+                rules.InsuranceClass(term["class"]),
+                quantity=net,
+                unit_price=unit_price,
+                b_self_pay_ratio=term["b_ratio"],
+                price_cap=term["price_cap"],
+            )
+        )
+    return lines
+
+
+def stay_settlement_facts(
+    stay, *, use_personal_account: bool = True, on_date: datetime.date | None = None
+) -> StayFacts:
+    from admission.selectors import active_registration, fund_recognition
+    from insured.models import Enrollment
+    from settlement.models import Accumulator, DeductiblePeriod
+
+    registration = active_registration(stay)
+    enrollment = (registration.enrollment if registration else None) or (
+        stay.person.enrollments.filter(status=Enrollment.Status.ACTIVE, is_basic=True)
+        .select_related("insutype", "psn_type")
+        .first()
+    )
+    if enrollment is None:
+        raise DomainError(
+            f"{stay.person.name} 无有效的基本医疗保险参保记录（INS-3）。", code="not_enrolled", rule="INS-3"
+        )
+    insutype = registration.insutype if registration else enrollment.insutype.code
+    day = on_date or (
+        timezone.localtime(stay.discharged_at).date() if stay.discharged_at else timezone.localdate()
+    )
+    version = policy_version_as_of(
+        insured_region=stay.person.insuplc_admdvs,
+        insurance_type=insutype,
+        med_type=stay.med_type,
+        hospital_tier=settings.HOSPITAL["TIER"],
+        on_date=day,
+    )
+    policy = as_rule_policy(version)
+    period_start = settlement_year_start(version, day)
+    accumulator = Accumulator.objects.filter(
+        person=stay.person, insutype=insutype, period_start=period_start
+    ).first()
+    accumulators = rules.Accumulators(
+        accumulator.deductible_used if accumulator else rules.ZERO,
+        accumulator.fund_paid if accumulator else rules.ZERO,
+    )
+    if version.deductible_period == DeductiblePeriod.PER_SETTLEMENT:
+        accumulators = rules.Accumulators(rules.ZERO, accumulators.fund_paid_ytd)
+    if stay.kind == "transfer_in" and stay.transfer_in_deductible_paid is not None:
+        policy, accumulators = rules.transfer_deductible(
+            policy, accumulators, stay.transfer_in_deductible_paid
+        )
+    lines = stay_fee_lines(stay, covers_to=day, insutype=insutype, psn_type=enrollment.psn_type.code)
+    if not fund_recognition(stay, day).recognised:
+        lines = [
+            rules.FeeLine(
+                line.insurance_class, quantity=line.quantity, unit_price=line.unit_price, not_payable=True
+            )
+            for line in lines
+        ]
+    balance = enrollment.balance if insutype != "390" else None
+    result = rules.settle(
+        lines,
+        policy,
+        accumulators,
+        personal_account_balance=balance,
+        use_personal_account=use_personal_account,
+    )
+    return StayFacts(
+        result=result,
+        policy=policy,
+        version=version,
+        registration=registration,
+        insutype=insutype,
+        psn_type=enrollment.psn_type.code,
+        period_start=period_start,
+        accumulators=accumulators,
+        lines=lines,
+    )
+
+
+def result_as_json(result: rules.SettlementResult, policy: rules.Policy) -> dict[str, Any]:
+    return {
+        **{field: str(getattr(result, field)) for field in rules.SettlementResult.MONEY_FIELDS},
+        "fund_ratio": str(result.fund_ratio),
+        "policy": policy.source,
+        "trace": [
+            {"rule": step.rule, "field": step.field, "amount": str(step.amount), "note": step.note}
+            for step in result.trace
+        ],
+    }

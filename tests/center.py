@@ -88,6 +88,11 @@ def center(center_simulator, settings):
             requests.post(f"{center_simulator}/_control/persons", json=entries, timeout=5).raise_for_status()
 
         @staticmethod
+        def catalog(items):
+            """Tell the center about catalog items: {code: {"class", "selfpay_prop", "pric_uplmt_amt"}}."""
+            requests.post(f"{center_simulator}/_control/catalog", json=items, timeout=5).raise_for_status()
+
+        @staticmethod
         def state():
             return requests.get(f"{center_simulator}/_control/state", timeout=5).json()
 

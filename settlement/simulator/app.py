@@ -6,6 +6,7 @@ POST /_control/faults          {"mode": "ok|latency|timeout|error|garbled|down",
                                 "seconds": 2.0, "after_process": false, "count": null}
 POST /_control/reset           forget every visit, settlement and fault
 POST /_control/persons         [roster entries] add or replace persons (as export_center_roster writes)
+POST /_control/catalog         {med_list_codg: {class, selfpay_prop, pric_uplmt_amt, name}} add catalog items
 GET  /_control/state           visits, active settlements, accumulators (for tests)
 """
 
@@ -155,6 +156,11 @@ class CenterSimulator:
             with self.state.lock:
                 self.state.persons.update({p["psn_no"]: p for p in people})
             return self._json(start_response, {"persons": len(people)})
+        if path == "/_control/catalog" and method == "POST":
+            items = json.loads(body or b"{}")
+            with self.state.lock:
+                self.state.catalog.update(items)
+            return self._json(start_response, {"catalog": len(items)})
         if path == "/_control/state":
             with self.state.lock:
                 return self._json(start_response, self.state.snapshot())
