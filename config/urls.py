@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from core import views as core_views
+from settlement.api import urls as settlement_api
 
 admin.site.site_header = "医保管理系统 · 管理后台"
 admin.site.site_title = "医保管理系统"
@@ -17,7 +18,9 @@ api_v1 = [
     path("catalog/", include("drug_catalog.api.urls")),
     path("diagnoses/", include("diagnoses.api.urls")),
     path("prescriptions/", include("prescriptions.api.urls")),
+    path("admissions/", include(settlement_api.stay_urlpatterns)),
     path("admissions/", include("admission.api.urls")),
+    path("settlements/", include(settlement_api.settlement_urlpatterns)),
     path("settlement/", include("settlement.api.urls")),
 ]
 

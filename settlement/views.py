@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
 from core.permissions import role_required
@@ -164,3 +167,240 @@ def calculator(request: HttpRequest) -> HttpResponse:
         template = "settlement/_calculator_result.html" if request.htmx else "settlement/calculator.html"
         return render(request, template, context, status=200 if "result" in context else 400)
     return render(request, "settlement/calculator.html", context)
+
+
+# --- the window: settle a stay (issue 12) -----------------------------------------------------------
+
+
+def settlement_receipt_context(settlement, *, operator: str = "") -> dict[str, Any]:
+    """A stored settlement's receipt: its parts and its payer rows (fund types), cash last (SET-8)."""
+    receipt = receipt_context(
+        title="住院结算单" if settlement.kind == "inpatient" else "门诊结算单",
+        result=settlement,
+        operator=operator,
+        setl_id=settlement.setl_id or settlement.medins_setl_id,
+        insurance_type=settlement.insutype or "310",
+        patient=[
+            ("姓名", settlement.person.name),
+            ("人员编号", settlement.person.psn_no),
+            ("住院号", settlement.stay.ipt_no if settlement.stay_id else settlement.visit.visit_no),
+            ("医疗类别", settlement.med_type),
+            ("结算方式", settlement.get_mode_display()),
+            (
+                "结算时间",
+                timezone.localtime(settlement.settled_at).strftime("%Y-%m-%d %H:%M")
+                if settlement.settled_at
+                else "",
+            ),
+        ],
+    )
+    funds = list(settlement.funds.all())
+    if funds:
+        receipt["payers"] = [
+            {"label": f"{f.fund_pay_type} {f.fund_pay_type_name}（医院垫付）", "amount": f.fund_payamt}
+            for f in funds
+        ] + [{"label": "个人现金（患者支付）", "amount": settlement.cash_pay}]
+    return receipt
+
+
+def _stay_settlement_context(request: HttpRequest, stay) -> dict[str, Any]:
+    from settlement import services
+    from settlement.models import Settlement
+
+    settlements = list(
+        Settlement.objects.filter(stay=stay)
+        .select_related("reversal_of")
+        .prefetch_related("funds")
+        .order_by("created_at")
+    )
+    active = next((s for s in settlements if s.status == Settlement.Status.SETTLED and s.is_final), None)
+    return {
+        "stay": stay,
+        "settlements": settlements,
+        "active": active,
+        "problems": services.direct_settlement_problems(stay) if stay.status == "discharged" else [],
+        "resettle_problems": services.can_resettle_here(active)
+        if active and active.mode == "self_pay"
+        else [],
+        "idempotency_key": f"web-{stay.pk}-{uuid.uuid4().hex}",
+        "documents": rules.manual_claim_documents(remote=not stay.person.is_local, inpatient=True),
+    }
+
+
+@role_required(Role.CLERK, Role.OFFICE)
+def stay_settlement(request: HttpRequest, pk: int) -> HttpResponse:
+    from admission.models import Stay
+
+    stay = get_object_or_404(Stay.objects.select_related("person", "ward", "bed", "department"), pk=pk)
+    return render(request, "settlement/stay.html", _stay_settlement_context(request, stay))
+
+
+@role_required(Role.CLERK, Role.OFFICE)
+@require_POST
+def stay_pre_settle(request: HttpRequest, pk: int) -> HttpResponse:
+    from admission.models import Stay
+    from settlement import services
+
+    stay = get_object_or_404(Stay, pk=pk)
+    try:
+        answer = services.stay_pre_settle(
+            actor=request.user,
+            stay=stay,
+            use_personal_account=request.POST.get("use_personal_account") == "on",
+        )
+    except DomainError as error:
+        return render(request, "settlement/_pre_settle.html", {"error": error}, status=400)
+    local = answer["local"]
+    center = answer["center"]["setlinfo"] if answer["center"] else {}
+    rows = [
+        {
+            "label": PART_LABELS[name][0],
+            "nhsa": PART_LABELS[name][1],
+            "local": getattr(local, name),
+            "center": center.get(PART_LABELS[name][1]) if center else None,
+            "strong": name in EMPHASISED,
+        }
+        for name in rules.SettlementResult.MONEY_FIELDS
+    ]
+    return render(
+        request, "settlement/_pre_settle.html", {"answer": answer, "rows": rows, "trace": local.trace}
+    )
+
+
+def _settle_action(request: HttpRequest, stay, call, success: str) -> HttpResponse:
+    try:
+        call()
+    except DomainError as error:
+        messages.error(
+            request,
+            f"{error.message}"
+            + (f"（{error.rule}）" if error.rule and error.rule not in error.message else ""),
+        )
+    else:
+        messages.success(request, success)
+    return redirect("settlement:stay", pk=stay.pk)
+
+
+@role_required(Role.CLERK)
+@require_POST
+def stay_settle(request: HttpRequest, pk: int) -> HttpResponse:
+    from admission.models import Stay
+    from settlement import services
+
+    stay = get_object_or_404(Stay, pk=pk)
+    return _settle_action(
+        request,
+        stay,
+        lambda: services.stay_settle(
+            actor=request.user,
+            stay=stay,
+            idempotency_key=request.POST.get("idempotency_key", ""),
+            use_personal_account=request.POST.get("use_personal_account") == "on",
+        ),
+        "结算成功，请打印结算单。",
+    )
+
+
+@role_required(Role.CLERK)
+@require_POST
+def stay_settle_self_pay(request: HttpRequest, pk: int) -> HttpResponse:
+    from admission.models import Stay
+    from settlement import services
+
+    stay = get_object_or_404(Stay, pk=pk)
+    return _settle_action(
+        request,
+        stay,
+        lambda: services.stay_settle_self_pay(
+            actor=request.user,
+            stay=stay,
+            idempotency_key=request.POST.get("idempotency_key", ""),
+            reason=request.POST.get("reason", ""),
+        ),
+        "已按全自费结算（SET-10）：故障排除后可重新结算并退还多收现金。",
+    )
+
+
+@role_required(Role.CLERK)
+@require_POST
+def settlement_reverse(request: HttpRequest, settlement_id: int) -> HttpResponse:
+    from settlement import services
+    from settlement.models import Settlement
+
+    settlement = get_object_or_404(Settlement, pk=settlement_id)
+    return _settle_action(
+        request,
+        settlement.stay,
+        lambda: services.settlement_reverse(
+            actor=request.user, settlement=settlement, reason=request.POST.get("reason", "")
+        ),
+        "结算已撤销（冲销记录已生成），住院已重新开放结算（SET-9）。",
+    )
+
+
+@role_required(Role.CLERK)
+@require_POST
+def settlement_resettle(request: HttpRequest, settlement_id: int) -> HttpResponse:
+    from settlement import services
+    from settlement.models import Settlement
+
+    settlement = get_object_or_404(Settlement, pk=settlement_id)
+    return _settle_action(
+        request,
+        settlement.stay,
+        lambda: services.stay_resettle(
+            actor=request.user, settlement=settlement, idempotency_key=request.POST.get("idempotency_key", "")
+        ),
+        "已重新结算：请打印退款凭证，退还多收现金（SET-10）。",
+    )
+
+
+@role_required(Role.CLERK, Role.OFFICE)
+def settlement_receipt(request: HttpRequest, settlement_id: int) -> HttpResponse:
+    from settlement.models import Settlement
+
+    settlement = get_object_or_404(
+        Settlement.objects.select_related("person", "stay", "visit"), pk=settlement_id
+    )
+    operator = request.user.get_full_name() or request.user.get_username()
+    return render(
+        request,
+        "settlement/receipt.html",
+        {"settlement": settlement, "receipt": settlement_receipt_context(settlement, operator=operator)},
+    )
+
+
+@role_required(Role.CLERK, Role.OFFICE)
+def settlement_list_print(request: HttpRequest, settlement_id: int) -> HttpResponse:
+    """结算清单 for the patient's signature: the stay's items by class and the settlement's parts (ADM-9)."""
+    from django.db.models import Count, Sum
+
+    from admission.models import ChargeLine
+    from settlement.models import Settlement
+
+    settlement = get_object_or_404(Settlement.objects.select_related("person", "stay"), pk=settlement_id)
+    items = (
+        ChargeLine.objects.filter(stay=settlement.stay, charged_on__lte=settlement.covers_to)
+        .values("hospital_item__name", "med_list_codg", "insurance_class", "unit_price", "self_pay_reason")
+        .annotate(quantity=Sum("quantity"), amount=Sum("amount"), lines=Count("id"))
+        .order_by("insurance_class", "hospital_item__name")
+    )
+    return render(
+        request,
+        "settlement/settlement_list.html",
+        {
+            "settlement": settlement,
+            "items": [i for i in items if i["quantity"]],
+            "receipt": settlement_receipt_context(settlement),
+        },
+    )
+
+
+@role_required(Role.CLERK, Role.OFFICE)
+def refund_receipt(request: HttpRequest, settlement_id: int) -> HttpResponse:
+    from settlement.models import SelfPayRefund
+
+    refund = get_object_or_404(
+        SelfPayRefund.objects.select_related("original__person", "resettlement"), original_id=settlement_id
+    )
+    return render(request, "settlement/refund_receipt.html", {"refund": refund})

@@ -1,0 +1,136 @@
+"""The window: settlement API (Idempotency-Key, reverse, SET-10) and pages, and the clerk's journey
+discharge → pre-settle → settle → print receipt → reverse in a real browser."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from admission.models import Stay
+from core.roles import Role
+from settlement.models import Settlement
+from tests.browser import login
+from tests.factories import TEST_PASSWORD, UserFactory
+from tests.matrix import Endpoint, check_access, matrix_cases
+from tests.settlement.test_settle import discharged_stay
+
+
+def clerk_client():
+    client = Client()
+    client.force_login(UserFactory(roles=[Role.CLERK]))
+    return client
+
+
+@pytest.mark.django_db
+def test_settle_api_with_idempotency_key_and_reverse(center):
+    _, stay = discharged_stay(center)
+    clerk = clerk_client()
+    missing_key = clerk.post(f"/api/v1/admissions/{stay.pk}/settle/", {}, content_type="application/json")
+    assert missing_key.status_code == 400 and missing_key.json()["code"] == "idempotency_key_required"
+    pre = clerk.post(f"/api/v1/admissions/{stay.pk}/pre-settle/", {}, content_type="application/json").json()
+    assert pre["total"] == "720.00" and pre["center"]["medfee_sumamt"] == "720.00" and pre["mismatch"] == []
+    assert Settlement.objects.count() == 0  # 试算 writes nothing
+    first = clerk.post(
+        f"/api/v1/admissions/{stay.pk}/settle/",
+        {},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="w-1",
+    )
+    assert first.status_code == 201, first.content
+    again = clerk.post(
+        f"/api/v1/admissions/{stay.pk}/settle/",
+        {},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="w-1",
+    )
+    assert again.json()["id"] == first.json()["id"]
+    other = clerk.post(
+        f"/api/v1/admissions/{stay.pk}/settle/",
+        {},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="w-2",
+    )
+    assert other.status_code == 409 and other.json()["code"] == "already_settled"
+    body = first.json()
+    assert body["setl_id"] and body["mdtrt_id"] and body["clr_type"] == "21"
+    assert body["total"] == "720.00" and {f["fund_pay_type"] for f in body["funds"]} <= {"310100", "310200"}
+    reversed_ = clerk.post(
+        f"/api/v1/settlements/{body['id']}/reverse/", {"reason": "结算有误"}, content_type="application/json"
+    )
+    assert reversed_.status_code == 201 and reversed_.json()["total"] == "-720.00"
+    assert Stay.objects.get(pk=stay.pk).status == Stay.Status.DISCHARGED
+
+
+@pytest.mark.django_db
+def test_center_down_self_pay_then_resettle_via_api(center):
+    _, stay = discharged_stay(center)
+    clerk = clerk_client()
+    center.fault(mode="down")
+    down = clerk.post(
+        f"/api/v1/admissions/{stay.pk}/settle/",
+        {},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="s-1",
+    )
+    assert down.status_code >= 500 or down.status_code == 503
+    cash = clerk.post(
+        f"/api/v1/admissions/{stay.pk}/settle-self-pay/",
+        {"reason": "医保中心故障"},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="s-2",
+    ).json()
+    assert cash["mode"] == "self_pay" and cash["cash_pay"] == "720.00"
+    center.fault(mode="ok")
+    resettled = clerk.post(f"/api/v1/settlements/{cash['id']}/resettle/", {}, HTTP_IDEMPOTENCY_KEY="s-3")
+    assert resettled.status_code == 201, resettled.content
+    refund = resettled.json()["original"]["refund"]
+    assert refund["amount"] == str(720 - float(resettled.json()["cash_pay"])) or float(
+        refund["amount"]
+    ) == 720 - float(resettled.json()["cash_pay"])
+
+
+ENDPOINTS = [
+    Endpoint("POST", "/api/v1/admissions/999999/settle/", allowed={Role.CLERK}, data={}),
+    Endpoint("POST", "/api/v1/admissions/999999/pre-settle/", allowed={Role.CLERK, Role.OFFICE}, data={}),
+    Endpoint("POST", "/api/v1/settlements/999999/reverse/", allowed={Role.CLERK}, data={}),
+    Endpoint("GET", "/api/v1/settlements/999999/", allowed={Role.CLERK, Role.OFFICE}),
+]
+
+
+@pytest.mark.parametrize(("endpoint", "who"), matrix_cases(ENDPOINTS))
+@pytest.mark.django_db
+def test_permission_matrix(endpoint, who, client_for):
+    check_access(client_for(who), endpoint, who)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_clerk_pre_settles_settles_prints_and_reverses(page, live_server, artifacts_dir, center):
+    """Issue 12 journey: a discharged stay → 预结算 → 结算 → 结算单 → 撤销."""
+    _, stay = discharged_stay(center)
+    UserFactory(username="clerk12", roles=[Role.CLERK])
+    login(page, live_server, "clerk12", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/admission/{stay.pk}/")
+    page.click("#go-settle")
+    page.click("#pre-settle")
+    page.wait_for_selector(".pre-settle")
+    assert "720.00" in page.locator(".pre-settle").inner_text()
+    page.screenshot(path=str(artifacts_dir / "settlement-pre-settle.png"), full_page=True)
+    page.click("#settle")
+    page.wait_for_selector(".messages:has-text('结算成功')")
+    settlement = Settlement.objects.get(stay=stay, status=Settlement.Status.SETTLED)
+    page.click("a.btn:has-text('结算单')")
+    page.wait_for_selector(".receipt-doc")
+    receipt = page.locator(".receipt-doc").inner_text()
+    assert "720.00" in receipt and "个人现金" in receipt and str(settlement.cash_pay) in receipt
+    page.emulate_media(media="print")
+    page.screenshot(path=str(artifacts_dir / "settlement-receipt-print.png"), full_page=True)
+    page.emulate_media(media="screen")
+    page.go_back()
+    page.fill("#reverse-reason", "患者要求更正诊断")
+    page.click("#reverse")
+    page.wait_for_selector(".messages:has-text('结算已撤销')")
+    page.screenshot(path=str(artifacts_dir / "settlement-reversed.png"), full_page=True)
+    settlement.refresh_from_db()
+    assert settlement.status == Settlement.Status.REVERSED
+    assert Stay.objects.get(pk=stay.pk).status == Stay.Status.DISCHARGED
