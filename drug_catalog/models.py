@@ -6,6 +6,7 @@ Limits used by the prescription rules (RX-1..RX-8, FEE-1, FEE-6) are columns her
 
 from decimal import Decimal
 
+import pgtrigger
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Q
@@ -51,7 +52,11 @@ class CatalogVersion(TrackedModel, ValidityPeriodModel):
         return f"{self.name}（{self.region} {self.code}）"
 
 
-@track_history(exclude=["name_pinyin", "name_initials"])
+# Statement-level history triggers: an import of 100,000 items writes its 100,000 insert events with
+# one INSERT … SELECT from the statement's transition table instead of 100,000 row-trigger calls
+# (70 of the 86 s the benchmark spent). Every insert and every real change still has its event,
+# with the same columns and context, so an admin's later edit diffs against the imported row.
+@track_history(exclude=["name_pinyin", "name_initials"], level=pgtrigger.Statement)
 class CatalogItem(TrackedModel):
     version = models.ForeignKey(
         CatalogVersion, verbose_name="目录版本", on_delete=models.PROTECT, related_name="items"
@@ -146,10 +151,16 @@ class CatalogItem(TrackedModel):
         return f"{self.code} {self.name} {self.specification}"
 
     def save(self, *args, **kwargs):
+        self.name_pinyin, self.name_initials = self.search_keys(self.name)
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def search_keys(name: str) -> tuple[str, str]:
+        """Full pinyin and initials of a name, cut to their columns (a long name has a longer pinyin)."""
         from insured.search import name_keys
 
-        self.name_pinyin, self.name_initials = name_keys(self.name)
-        super().save(*args, **kwargs)
+        pinyin, initials = name_keys(name)
+        return pinyin[:400], initials[:100]
 
 
 class BSelfPayRatio(ValidityPeriodModel):
