@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
-from drug_catalog.models import BSelfPayRatio, CatalogItem, CatalogVersion
+from drug_catalog.models import BSelfPayRatio, CatalogItem, CatalogVersion, name_bigrams
 
 CODE_LIKE = re.compile(r"^[A-Z0-9][A-Z0-9.\-]{3,}$")
 LATIN = re.compile(r"^[a-z]+$")
@@ -33,50 +33,50 @@ def items_as_of(region: str, on_date: datetime.date) -> QuerySet[CatalogItem]:
     return CatalogItem.objects.filter(version=version) if version else CatalogItem.objects.none()
 
 
-def search(query: str, *, region: str, on_date: datetime.date, limit: int = 20) -> QuerySet[CatalogItem]:
+def search(query: str, *, region: str, on_date: datetime.date, limit: int = 20) -> list[CatalogItem]:
     """By code (prefix), pinyin initials (`amxl` → 阿莫西林), full pinyin, or Chinese name; ranked:
-    exact code/initials first, then prefixes, then trigram similarity."""
+    exact code/initials/name first, then prefixes, then contains (Chinese: by trigram similarity).
+
+    Each rank is a query of its own, run only while fewer than `limit` items are found: short
+    queries are answered from the prefix indexes, in index order, and never scan for `%q%`."""
     query = query.strip()
-    items = items_as_of(region, on_date)
-    if not query:
-        return items.none()
+    version = version_as_of(region, on_date) if query else None
+    if version is None:
+        return []
+    items = CatalogItem.objects.filter(version=version)
     if CODE_LIKE.match(query.upper()) and any(ch.isdigit() for ch in query):
-        code = query.upper()
-        return (
-            items.filter(code__startswith=code)
-            .annotate(
-                rank=Case(When(code=code, then=Value(0)), default=Value(1), output_field=IntegerField())
-            )
-            .order_by("rank", "code")[:limit]
-        )
-    if LATIN.match(query.lower()):
+        # An exact code is the first, in code order, of the codes it prefixes.
+        tiers = [items.filter(code__startswith=query.upper()).order_by("code")]
+    elif LATIN.match(query.lower()):
         q = query.lower()
-        return (
-            items.filter(Q(name_initials__startswith=q) | Q(name_pinyin__contains=q))
-            .annotate(
-                rank=Case(
-                    When(name_initials=q, then=Value(0)),
-                    When(name_initials__startswith=q, then=Value(1)),
-                    When(name_pinyin__startswith=q, then=Value(2)),
-                    default=Value(3),
-                    output_field=IntegerField(),
-                )
-            )
-            .order_by("rank", "name_initials", "code")[:limit]
-        )
-    return (
-        items.filter(name__contains=query)
-        .annotate(
-            rank=Case(
-                When(name=query, then=Value(0)),
-                When(name__startswith=query, then=Value(1)),
-                default=Value(2),
-                output_field=IntegerField(),
-            ),
-            similarity=TrigramSimilarity("name", query),
-        )
-        .order_by("rank", "-similarity", "code")[:limit]
-    )
+        initials, pinyin_prefix = Q(name_initials__startswith=q), Q(name_pinyin__startswith=q)
+        tiers = [
+            items.filter(initials),  # exact initials sort first among those they prefix
+            items.filter(pinyin_prefix).exclude(initials),
+            items.filter(name_pinyin__contains=q).exclude(initials | pinyin_prefix),
+        ]
+        tiers = [tier.order_by("name_initials", "code") for tier in tiers]
+    else:
+        prefix = Q(name__startswith=query)
+        contains = items.filter(name__contains=query).exclude(prefix)
+        if len(query) == 2:
+            contains = contains.alias(bigrams=name_bigrams()).filter(bigrams__contains=[query])
+        similarity = TrigramSimilarity("name", query)
+        exact = Case(When(name=query, then=Value(0)), default=Value(1), output_field=IntegerField())
+        tiers = [
+            items.filter(prefix)
+            .annotate(exact=exact, similarity=similarity)
+            .order_by("exact", "-similarity", "code"),
+            contains.annotate(similarity=similarity).order_by("-similarity", "code"),
+        ]
+    found: list[CatalogItem] = []
+    for tier in tiers:
+        found.extend(tier[: limit - len(found)])
+        if len(found) >= limit:
+            break
+    for item in found:
+        item.version = version  # one version for all: no query per item for its dates
+    return found
 
 
 def b_self_pay_ratio(

@@ -188,6 +188,9 @@ def _upsert_items(*, version: CatalogVersion, items: list[dict[str, Any]], actor
         )
         written = cursor.rowcount
         cursor.execute(f"DROP TABLE {STAGE}")
+        # A new version's id is unknown to the planner's statistics until autovacuum gets to it; it
+        # would then plan "version_id = new" as one row and walk the whole version for a search.
+        cursor.execute(f"ANALYZE {table}")
     created = len(items) - existing
     return created, written - created
 
