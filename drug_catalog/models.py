@@ -4,9 +4,11 @@ Every lookup is "as of" a date: the version of the care region's catalog valid t
 Limits used by the prescription rules (RX-1..RX-8, FEE-1, FEE-6) are columns here, i.e. data.
 """
 
+import datetime
 from decimal import Decimal
 
 import pgtrigger
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
@@ -202,13 +204,22 @@ class BSelfPayRatio(ValidityPeriodModel):
 
 @track_history()
 class HospitalItem(TrackedModel):
-    """目录对照: a hospital charge code mapped to one national item. Unmapped or rejected → full self-pay."""
+    """目录对照: a hospital charge code mapped to one national item. Until the center approves the
+    mapping (unmapped, pending, rejected) the item is full self-pay (FEE-1)."""
 
     class MappingStatus(models.TextChoices):
         UNMAPPED = "unmapped", "未对照"
         PENDING = "pending", "待中心审核"
         APPROVED = "approved", "中心已审核"
         REJECTED = "rejected", "中心已拒绝"
+
+    # The only status changes; one service each (drug_catalog.services.hospital_item_*).
+    TRANSITIONS = {
+        MappingStatus.UNMAPPED: {MappingStatus.PENDING},
+        MappingStatus.PENDING: {MappingStatus.PENDING, MappingStatus.APPROVED, MappingStatus.REJECTED},
+        MappingStatus.REJECTED: {MappingStatus.PENDING},
+        MappingStatus.APPROVED: {MappingStatus.PENDING},  # a new mapping needs a new approval
+    }
 
     medins_list_codg = models.CharField("医院项目编码", max_length=150, unique=True)
     name = models.CharField("医院项目名称", max_length=200)
@@ -219,17 +230,52 @@ class HospitalItem(TrackedModel):
         "对照状态", max_length=10, choices=MappingStatus.choices, default=MappingStatus.UNMAPPED
     )
     mapped_from = models.DateField("对照生效日期", null=True, blank=True)
-    mapped_to = models.DateField("对照失效日期", null=True, blank=True)
+    mapped_to = models.DateField("对照失效日期", null=True, blank=True, help_text="不含当日")
+    mapped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="对照人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    mapped_at = models.DateTimeField("对照时间", null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审核结果登记人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField("审核结果登记时间", null=True, blank=True)
+    reject_reason = models.CharField("拒绝原因", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "医院项目对照"
         verbose_name_plural = "医院项目对照"
         ordering = ["medins_list_codg"]
+        indexes = [models.Index(fields=["mapping_status", "medins_list_codg"], name="hospital_item_status")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(mapping_status="unmapped") | ~Q(med_list_codg=""),
                 name="hospital_item_mapped_has_code",
-            )
+            ),
+            models.CheckConstraint(
+                condition=~Q(mapping_status="approved") | Q(mapped_from__isnull=False),
+                name="hospital_item_approved_has_start",
+                violation_error_message="审核通过须有对照生效日期。",
+            ),
+            models.CheckConstraint(
+                condition=~Q(mapping_status="rejected") | ~Q(reject_reason=""),
+                name="hospital_item_rejected_has_reason",
+                violation_error_message="拒绝须填写原因。",
+            ),
+            models.CheckConstraint(
+                condition=Q(mapped_to__isnull=True) | Q(mapped_to__gt=models.F("mapped_from")),
+                name="hospital_item_mapping_period_valid",
+                violation_error_message="对照失效日期必须晚于生效日期。",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -239,3 +285,21 @@ class HospitalItem(TrackedModel):
     def fund_payable(self) -> bool:
         """FEE-1: only an approved mapping lets the fund pay; otherwise the item is full self-pay."""
         return self.mapping_status == self.MappingStatus.APPROVED
+
+    def fund_payable_on(self, on_date: datetime.date) -> bool:
+        """FEE-1 on a date of care: approved, and the approval's period covers the date."""
+        return (
+            self.fund_payable
+            and self.mapped_from is not None
+            and self.mapped_from <= on_date
+            and (self.mapped_to is None or on_date < self.mapped_to)
+        )
+
+    @property
+    def self_pay_reason(self) -> str:
+        """Why the item is full self-pay, in the words the office and the window use ("" if it is not)."""
+        return {
+            self.MappingStatus.UNMAPPED: "未对照，全自费",
+            self.MappingStatus.PENDING: "待中心审核，审核通过前全自费",
+            self.MappingStatus.REJECTED: "中心已拒绝，全自费",
+        }.get(self.mapping_status, "")

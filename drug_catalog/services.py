@@ -1,4 +1,5 @@
-"""Catalog writes: import of a catalog version (Excel/CSV), all-or-nothing and idempotent."""
+"""Catalog writes: import of a catalog version (Excel/CSV), all-or-nothing and idempotent; the
+hospital items' mapping to national items (目录对照) and the center's review of it."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ import pghistory
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.errors import ConflictError, DomainError
 from core.tabular import MissingColumns, read_table
-from drug_catalog.models import CatalogItem, CatalogVersion, InsuranceClass, ItemType
+from drug_catalog import selectors
+from drug_catalog.models import CatalogItem, CatalogVersion, HospitalItem, InsuranceClass, ItemType
 
 COLUMNS = {
     "code": ("med_list_codg", "医保目录编码"),
@@ -261,3 +264,84 @@ def _unchanged(version: CatalogVersion) -> ImportReport:
     return ImportReport(
         version=version, unchanged=True, rows=version.item_count, items_unchanged=version.item_count
     )
+
+
+# --- 目录对照: hospital items mapped to national items, and the center's review recorded ----------
+
+Status = HospitalItem.MappingStatus
+
+
+def _lock_for(item: HospitalItem, target: str) -> HospitalItem:
+    """Lock the item's row (the only row these services write) and check the transition."""
+    locked = HospitalItem.objects.select_for_update().get(pk=item.pk)
+    if target not in HospitalItem.TRANSITIONS[Status(locked.mapping_status)]:
+        raise ConflictError(
+            f"当前状态为“{locked.get_mapping_status_display()}”，不能改为“{Status(target).label}”。",
+            code="mapping_transition_refused",
+        )
+    return locked
+
+
+def hospital_item_map(
+    *, actor: Any, item: HospitalItem, med_list_codg: str, on_date: datetime.date | None = None
+) -> HospitalItem:
+    """Map a hospital item to a national item of the catalog in force (REM-7: the care region's).
+    The mapping waits for the center's review; until it is approved the item is full self-pay (FEE-1)."""
+    code = med_list_codg.strip().upper()
+    on_date = on_date or timezone.localdate()
+    if not code:
+        raise DomainError(
+            "请选择医保目录条目。", code="national_item_required", errors={"med_list_codg": ["必填。"]}
+        )
+    national = selectors.items_as_of(selectors.catalog_region(), on_date).filter(code=code).first()
+    if national is None:
+        raise DomainError(
+            f"医保目录（{on_date:%Y-%m-%d} 有效版本）中没有编码 {code}。",
+            code="national_item_unknown",
+            errors={"med_list_codg": ["不在现行医保目录中。"]},
+        )
+    with transaction.atomic(durable=True):
+        locked = _lock_for(item, Status.PENDING)
+        locked.med_list_codg, locked.mapping_status = national.code, Status.PENDING
+        locked.mapped_by, locked.mapped_at = actor, timezone.now()
+        locked.mapped_from = locked.mapped_to = locked.reviewed_by = locked.reviewed_at = None
+        locked.reject_reason, locked.updated_by = "", actor
+        locked.save()
+    return locked
+
+
+def hospital_item_approve(
+    *, actor: Any, item: HospitalItem, begndate: datetime.date, enddate: datetime.date | None = None
+) -> HospitalItem:
+    """Record the center's approval: from `begndate` (until `enddate`, exclusive) the fund pays (FEE-1)."""
+    if enddate is not None and enddate <= begndate:
+        raise DomainError(
+            "对照失效日期必须晚于生效日期。",
+            code="mapping_period_invalid",
+            errors={"enddate": ["须晚于生效日期。"]},
+        )
+    with transaction.atomic(durable=True):
+        locked = _lock_for(item, Status.APPROVED)
+        locked.mapping_status, locked.mapped_from, locked.mapped_to = Status.APPROVED, begndate, enddate
+        locked.reviewed_by, locked.reviewed_at, locked.reject_reason = actor, timezone.now(), ""
+        locked.updated_by = actor
+        locked.save()
+    return locked
+
+
+def hospital_item_reject(*, actor: Any, item: HospitalItem, reason: str) -> HospitalItem:
+    """Record the center's rejection and its reason: the item stays full self-pay (FEE-1)."""
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("请填写拒绝原因。", code="reject_reason_required", errors={"reason": ["必填。"]})
+    if len(reason) > 200:
+        raise DomainError(
+            "拒绝原因不超过 200 字。", code="reject_reason_too_long", errors={"reason": ["过长。"]}
+        )
+    with transaction.atomic(durable=True):
+        locked = _lock_for(item, Status.REJECTED)
+        locked.mapping_status, locked.reject_reason = Status.REJECTED, reason
+        locked.mapped_from = locked.mapped_to = None
+        locked.reviewed_by, locked.reviewed_at, locked.updated_by = actor, timezone.now(), actor
+        locked.save()
+    return locked

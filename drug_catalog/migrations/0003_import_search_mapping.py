@@ -2,14 +2,17 @@
 
 import django.contrib.postgres.fields
 import django.contrib.postgres.indexes
+import django.db.models.deletion
 import pgtrigger.compiler
 import pgtrigger.migrations
+from django.conf import settings
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
     dependencies = [
         ("drug_catalog", "0002_pattern_indexes"),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
@@ -108,6 +111,173 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 name="catalog_item_name_bigrams",
+            ),
+        ),
+        pgtrigger.migrations.RemoveTrigger(
+            model_name="hospitalitem",
+            name="insert_insert",
+        ),
+        pgtrigger.migrations.RemoveTrigger(
+            model_name="hospitalitem",
+            name="update_update",
+        ),
+        migrations.AddField(
+            model_name="hospitalitem",
+            name="mapped_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="对照时间"),
+        ),
+        migrations.AddField(
+            model_name="hospitalitem",
+            name="mapped_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="对照人",
+            ),
+        ),
+        migrations.AddField(
+            model_name="hospitalitem",
+            name="reject_reason",
+            field=models.CharField(blank=True, max_length=200, verbose_name="拒绝原因"),
+        ),
+        migrations.AddField(
+            model_name="hospitalitem",
+            name="reviewed_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="审核结果登记时间"),
+        ),
+        migrations.AddField(
+            model_name="hospitalitem",
+            name="reviewed_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="审核结果登记人",
+            ),
+        ),
+        migrations.AddField(
+            model_name="hospitalitemevent",
+            name="mapped_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="对照时间"),
+        ),
+        migrations.AddField(
+            model_name="hospitalitemevent",
+            name="mapped_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="对照人",
+            ),
+        ),
+        migrations.AddField(
+            model_name="hospitalitemevent",
+            name="reject_reason",
+            field=models.CharField(blank=True, max_length=200, verbose_name="拒绝原因"),
+        ),
+        migrations.AddField(
+            model_name="hospitalitemevent",
+            name="reviewed_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="审核结果登记时间"),
+        ),
+        migrations.AddField(
+            model_name="hospitalitemevent",
+            name="reviewed_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="审核结果登记人",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="hospitalitem",
+            name="mapped_to",
+            field=models.DateField(blank=True, help_text="不含当日", null=True, verbose_name="对照失效日期"),
+        ),
+        migrations.AlterField(
+            model_name="hospitalitemevent",
+            name="mapped_to",
+            field=models.DateField(blank=True, help_text="不含当日", null=True, verbose_name="对照失效日期"),
+        ),
+        migrations.AddIndex(
+            model_name="hospitalitem",
+            index=models.Index(fields=["mapping_status", "medins_list_codg"], name="hospital_item_status"),
+        ),
+        pgtrigger.migrations.AddTrigger(
+            model_name="hospitalitem",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "drug_catalog_hospitalitemevent" ("created_at", "created_by_id", "id", "mapped_at", "mapped_by_id", "mapped_from", "mapped_to", "mapping_status", "med_list_codg", "medins_list_codg", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "price", "reject_reason", "reviewed_at", "reviewed_by_id", "specification", "updated_by_id") VALUES (NEW."created_at", NEW."created_by_id", NEW."id", NEW."mapped_at", NEW."mapped_by_id", NEW."mapped_from", NEW."mapped_to", NEW."mapping_status", NEW."med_list_codg", NEW."medins_list_codg", NEW."name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."price", NEW."reject_reason", NEW."reviewed_at", NEW."reviewed_by_id", NEW."specification", NEW."updated_by_id"); RETURN NULL;',
+                    hash="9fd22ef1f7ceab2cf6566cf168e6bffe9ede7539",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_853e3",
+                    table="drug_catalog_hospitalitem",
+                    when="AFTER",
+                ),
+            ),
+        ),
+        pgtrigger.migrations.AddTrigger(
+            model_name="hospitalitem",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition='WHEN (OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."created_by_id" IS DISTINCT FROM (NEW."created_by_id") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."mapped_at" IS DISTINCT FROM (NEW."mapped_at") OR OLD."mapped_by_id" IS DISTINCT FROM (NEW."mapped_by_id") OR OLD."mapped_from" IS DISTINCT FROM (NEW."mapped_from") OR OLD."mapped_to" IS DISTINCT FROM (NEW."mapped_to") OR OLD."mapping_status" IS DISTINCT FROM (NEW."mapping_status") OR OLD."med_list_codg" IS DISTINCT FROM (NEW."med_list_codg") OR OLD."medins_list_codg" IS DISTINCT FROM (NEW."medins_list_codg") OR OLD."name" IS DISTINCT FROM (NEW."name") OR OLD."price" IS DISTINCT FROM (NEW."price") OR OLD."reject_reason" IS DISTINCT FROM (NEW."reject_reason") OR OLD."reviewed_at" IS DISTINCT FROM (NEW."reviewed_at") OR OLD."reviewed_by_id" IS DISTINCT FROM (NEW."reviewed_by_id") OR OLD."specification" IS DISTINCT FROM (NEW."specification") OR OLD."updated_by_id" IS DISTINCT FROM (NEW."updated_by_id"))',
+                    func='INSERT INTO "drug_catalog_hospitalitemevent" ("created_at", "created_by_id", "id", "mapped_at", "mapped_by_id", "mapped_from", "mapped_to", "mapping_status", "med_list_codg", "medins_list_codg", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "price", "reject_reason", "reviewed_at", "reviewed_by_id", "specification", "updated_by_id") VALUES (NEW."created_at", NEW."created_by_id", NEW."id", NEW."mapped_at", NEW."mapped_by_id", NEW."mapped_from", NEW."mapped_to", NEW."mapping_status", NEW."med_list_codg", NEW."medins_list_codg", NEW."name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."price", NEW."reject_reason", NEW."reviewed_at", NEW."reviewed_by_id", NEW."specification", NEW."updated_by_id"); RETURN NULL;',
+                    hash="504d213cda89a464d80015479495264337b8d745",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_1c53d",
+                    table="drug_catalog_hospitalitem",
+                    when="AFTER",
+                ),
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="hospitalitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("mapping_status", "approved"), _negated=True),
+                    ("mapped_from__isnull", False),
+                    _connector="OR",
+                ),
+                name="hospital_item_approved_has_start",
+                violation_error_message="审核通过须有对照生效日期。",
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="hospitalitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("mapping_status", "rejected"), _negated=True),
+                    models.Q(("reject_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="hospital_item_rejected_has_reason",
+                violation_error_message="拒绝须填写原因。",
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="hospitalitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("mapped_to__isnull", True), ("mapped_to__gt", models.F("mapped_from")), _connector="OR"
+                ),
+                name="hospital_item_mapping_period_valid",
+                violation_error_message="对照失效日期必须晚于生效日期。",
             ),
         ),
     ]
