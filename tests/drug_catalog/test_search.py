@@ -104,6 +104,9 @@ def big_catalog(catalog):
             """,
             [catalog.pk],
         )
+        # As autovacuum leaves them: GIN pending lists merged (they make an index scan look costly).
+        for index in ("catalog_item_name_trgm", "catalog_item_name_bigrams", "catalog_item_pinyin_trgm"):
+            cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])
         cursor.execute("ANALYZE drug_catalog_catalogitem")
 
 
