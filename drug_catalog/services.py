@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import pghistory
+from django.contrib.postgres.indexes import GinIndex
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -191,8 +192,13 @@ def _upsert_items(*, version: CatalogVersion, items: list[dict[str, Any]], actor
         )
         written = cursor.rowcount
         cursor.execute(f"DROP TABLE {STAGE}")
-        # A new version's id is unknown to the planner's statistics until autovacuum gets to it; it
-        # would then plan "version_id = new" as one row and walk the whole version for a search.
+        # Until autovacuum gets to the table, a new version's id is unknown to the planner (it would
+        # plan "version_id = new" as one row and walk the whole version for a search), and the GIN
+        # indexes' pending lists hold the last rows (each search would scan them, and the planner
+        # prices the text indexes above the version index): do both now.
+        for index in meta.indexes:
+            if isinstance(index, GinIndex):
+                cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index.name])
         cursor.execute(f"ANALYZE {table}")
     created = len(items) - existing
     return created, written - created
