@@ -37,6 +37,28 @@ class CatalogItemAdmin(TrackedAdmin):
 
 @admin.register(HospitalItem)
 class HospitalItemAdmin(TrackedAdmin):
-    list_display = ("medins_list_codg", "name", "specification", "price", "med_list_codg", "mapping_status")
+    """Hospital items are kept here; their mapping and its review go through the 目录对照 page (services)."""
+
+    list_display = (
+        "medins_list_codg",
+        "name",
+        "specification",
+        "price",
+        "med_list_codg",
+        "mapping_status",
+        "mapped_from",
+    )
     list_filter = ("mapping_status",)
     search_fields = ("medins_list_codg", "name", "med_list_codg")
+    readonly_fields = (
+        *TrackedAdmin.readonly_fields,
+        "med_list_codg",
+        "mapping_status",
+        "mapped_from",
+        "mapped_to",
+        "mapped_by",
+        "mapped_at",
+        "reviewed_by",
+        "reviewed_at",
+        "reject_reason",
+    )

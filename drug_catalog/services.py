@@ -1,4 +1,5 @@
-"""Catalog writes: import of a catalog version (Excel/CSV), all-or-nothing and idempotent."""
+"""Catalog writes: import of a catalog version (Excel/CSV), all-or-nothing and idempotent; the
+hospital items' mapping to national items (目录对照) and the center's review of it."""
 
 from __future__ import annotations
 
@@ -8,11 +9,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+import pghistory
+from django.contrib.postgres.indexes import GinIndex
+from django.db import connection, transaction
+from django.utils import timezone
 
+from core.errors import ConflictError, DomainError
 from core.tabular import MissingColumns, read_table
-from drug_catalog.models import CatalogItem, CatalogVersion, InsuranceClass, ItemType
-from insured.search import name_keys
+from drug_catalog import selectors
+from drug_catalog.models import CatalogItem, CatalogVersion, HospitalItem, InsuranceClass, ItemType
 
 COLUMNS = {
     "code": ("med_list_codg", "医保目录编码"),
@@ -57,9 +62,13 @@ SEXES = {"": "", "1": "1", "男": "1", "2": "2", "女": "2"}
 @dataclass
 class ImportReport:
     version: CatalogVersion | None = None
-    created: bool = False
-    unchanged: bool = False
+    created: bool = False  # the version is new
+    unchanged: bool = False  # the same file again: nothing was written
     rows: int = 0
+    items_created: int = 0
+    items_updated: int = 0
+    items_unchanged: int = 0
+    items_kept: int = 0  # items of the version that this file does not list: left as they were
     errors: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -71,16 +80,32 @@ def _decimal(value: str, column: str, row: int, errors: list, *, minimum=Decimal
     except InvalidOperation:
         errors.append({"row": row, "field": column, "message": "不是有效数字。"})
         return None
+    if not number.is_finite():
+        errors.append({"row": row, "field": column, "message": "不是有效数字。"})
+        return None
     if number < minimum:
         errors.append({"row": row, "field": column, "message": "不能为负数。"})
+    model_field = CatalogItem._meta.get_field(column)
+    if abs(number) >= 10 ** (model_field.max_digits - model_field.decimal_places):
+        errors.append({"row": row, "field": column, "message": "数值过大。"})
     return number
 
 
-def _item(row: dict[str, str], index: int, errors: list) -> dict[str, Any] | None:
+def _lengths(row: dict[str, str], index: int, errors: list) -> None:
+    """A value longer than its column would fail the whole insert; report it with its row instead."""
+    for column, value in row.items():
+        model_field = CatalogItem._meta.get_field(column)
+        limit = getattr(model_field, "max_length", None)
+        if limit and len(value) > limit and column not in {"item_type", "insurance_class", "sex_limit"}:
+            errors.append({"row": index, "field": column, "message": f"超过 {limit} 个字符。"})
+
+
+def _item(row: dict[str, str], index: int, errors: list, keys: dict[str, tuple[str, str]]) -> dict | None:
     before = len(errors)
     for column in REQUIRED:
         if not row.get(column):
             errors.append({"row": index, "field": column, "message": "必填。"})
+    _lengths(row, index, errors)
     klass = CLASSES.get(row.get("insurance_class", ""))
     if row.get("insurance_class") and klass is None:
         errors.append(
@@ -100,14 +125,16 @@ def _item(row: dict[str, str], index: int, errors: list) -> dict[str, Any] | Non
             {"row": index, "field": "price_cap", "message": "医保支付标准高于物价核定价格（FEE-1）。"}
         )
     max_days = row.get("max_days", "")
-    if max_days and not max_days.isdigit():
+    if max_days and not (max_days.isdigit() and int(max_days) <= 32767):
         errors.append({"row": index, "field": "max_days", "message": "最大天数应为整数。"})
     sex = SEXES.get(row.get("sex_limit", ""))
     if sex is None:
         errors.append({"row": index, "field": "sex_limit", "message": "性别限制应为 男/女/空。"})
     if len(errors) > before:
         return None
-    pinyin, initials = name_keys(row["name"])
+    if row["name"] not in keys:  # catalogs repeat names across specifications and makers
+        keys[row["name"]] = CatalogItem.search_keys(row["name"])
+    pinyin, initials = keys[row["name"]]
     return {
         "code": row["code"].upper(),
         "name": row["name"],
@@ -132,6 +159,51 @@ def _item(row: dict[str, str], index: int, errors: list) -> dict[str, Any] | Non
     }
 
 
+STAGE = "catalog_import_rows"
+
+
+def _upsert_items(*, version: CatalogVersion, items: list[dict[str, Any]], actor: Any) -> tuple[int, int]:
+    """Write the items of a version in two statements: COPY into a temporary table, then one
+    INSERT … ON CONFLICT that inserts new codes and updates only the rows whose values differ.
+    Returns (created, updated). Columns the file does not carry (e.g. approval_required set by
+    an admin) keep their values on update and take the model default on insert."""
+    meta, quote = CatalogItem._meta, connection.ops.quote_name
+    now, actor_id = timezone.now(), getattr(actor, "pk", None)
+    fixed = {"version": version.pk, "created_at": now, "updated_at": now}
+    fixed |= {"created_by": actor_id, "updated_by": actor_id}
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    defaults = {f.name: f.get_default() for f in fields if f.name not in fixed}
+    table, columns = quote(meta.db_table), ", ".join(quote(f.column) for f in fields)
+    compared = [quote(meta.get_field(name).column) for name in items[0] if name != "code"]
+    assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in [*compared, "updated_at", "updated_by_id"])
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMP TABLE {STAGE} ON COMMIT DROP AS SELECT {columns} FROM {table} LIMIT 0")
+        with cursor.copy(f"COPY {STAGE} ({columns}) FROM STDIN") as copy:
+            for item in items:
+                row = defaults | fixed | item
+                copy.write_row([row[f.name] for f in fields])
+        cursor.execute(f"SELECT count(*) FROM {STAGE} JOIN {table} t USING (version_id, code)")
+        (existing,) = cursor.fetchone()
+        cursor.execute(
+            f"INSERT INTO {table} AS t ({columns}) SELECT {columns} FROM {STAGE} "
+            f"ON CONFLICT (version_id, code) DO UPDATE SET {assignments} "
+            f"WHERE ({', '.join(f't.{c}' for c in compared)}) "
+            f"IS DISTINCT FROM ({', '.join(f'EXCLUDED.{c}' for c in compared)})"
+        )
+        written = cursor.rowcount
+        cursor.execute(f"DROP TABLE {STAGE}")
+        # Until autovacuum gets to the table, a new version's id is unknown to the planner (it would
+        # plan "version_id = new" as one row and walk the whole version for a search), and the GIN
+        # indexes' pending lists hold the last rows (each search would scan them, and the planner
+        # prices the text indexes above the version index): do both now.
+        for index in meta.indexes:
+            if isinstance(index, GinIndex):
+                cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index.name])
+        cursor.execute(f"ANALYZE {table}")
+    created = len(items) - existing
+    return created, written - created
+
+
 def catalog_import(
     *,
     actor: Any,
@@ -143,20 +215,23 @@ def catalog_import(
     effective_from: datetime.date,
 ) -> ImportReport:
     """Import one catalog version. Any bad row: nothing is written, every bad row is reported.
-    The same file again changes nothing; a corrected file for the same version updates its items."""
+    The same file again changes nothing; a corrected file for the same version updates its items.
+
+    The history of the items is kept by their (statement-level) pghistory triggers; the import's
+    file name and digest are attached to those events' context."""
     digest = hashlib.sha256(content).hexdigest()
-    report = ImportReport()
     existing = CatalogVersion.objects.filter(region=region, code=version_code).first()
     if existing is not None and existing.source_sha256 == digest:
-        return ImportReport(version=existing, unchanged=True, rows=existing.item_count)
+        return _unchanged(existing)
+    report = ImportReport()
     try:
         rows = read_table(content, filename, COLUMNS, REQUIRED)
     except MissingColumns as exc:
         report.errors = exc.errors
         return report
-    items, seen = [], set()
+    items, seen, keys = [], set(), {}
     for index, row in enumerate(rows, start=2):
-        item = _item(row, index, report.errors)
+        item = _item(row, index, report.errors, keys)
         if item is None:
             continue
         if item["code"] in seen:
@@ -171,25 +246,108 @@ def catalog_import(
         if not items and not report.errors:
             report.errors.append({"row": 1, "field": "", "message": "文件中没有条目。"})
         return report
-    with transaction.atomic():
-        version, report.created = CatalogVersion.objects.update_or_create(
+    with transaction.atomic(), pghistory.context(catalog_import=filename[:200], sha256=digest):
+        # The version row is the lock: two imports of one version run one after the other.
+        version, report.created = CatalogVersion.objects.select_for_update().get_or_create(
             region=region,
             code=version_code,
-            defaults={
-                "name": version_name,
-                "effective_from": effective_from,
-                "source_sha256": digest,
-                "item_count": len(items),
-                "updated_by": actor,
-            },
+            defaults={"name": version_name, "effective_from": effective_from, "created_by": actor},
         )
-        fields = [k for k in items[0] if k != "code"]
-        CatalogItem.objects.bulk_create(
-            [CatalogItem(version=version, created_by=actor, updated_by=actor, **item) for item in items],
-            batch_size=2000,
-            update_conflicts=True,
-            unique_fields=["version", "code"],
-            update_fields=fields,
-        )
+        if not report.created and version.source_sha256 == digest:
+            return _unchanged(version)
+        report.items_created, report.items_updated = _upsert_items(version=version, items=items, actor=actor)
+        report.items_unchanged = len(items) - report.items_created - report.items_updated
+        version.name, version.effective_from = version_name, effective_from
+        version.source_sha256, version.updated_by = digest, actor
+        version.item_count = version.items.count()
+        version.save()
+    report.items_kept = version.item_count - len(items)
     report.version = version
     return report
+
+
+def _unchanged(version: CatalogVersion) -> ImportReport:
+    return ImportReport(
+        version=version, unchanged=True, rows=version.item_count, items_unchanged=version.item_count
+    )
+
+
+# --- 目录对照: hospital items mapped to national items, and the center's review recorded ----------
+
+Status = HospitalItem.MappingStatus
+
+
+def _lock_for(item: HospitalItem, target: str) -> HospitalItem:
+    """Lock the item's row (the only row these services write) and check the transition."""
+    locked = HospitalItem.objects.select_for_update().get(pk=item.pk)
+    if target not in HospitalItem.TRANSITIONS[Status(locked.mapping_status)]:
+        raise ConflictError(
+            f"当前状态为“{locked.get_mapping_status_display()}”，不能改为“{Status(target).label}”。",
+            code="mapping_transition_refused",
+        )
+    return locked
+
+
+def hospital_item_map(
+    *, actor: Any, item: HospitalItem, med_list_codg: str, on_date: datetime.date | None = None
+) -> HospitalItem:
+    """Map a hospital item to a national item of the catalog in force (REM-7: the care region's).
+    The mapping waits for the center's review; until it is approved the item is full self-pay (FEE-1)."""
+    code = med_list_codg.strip().upper()
+    on_date = on_date or timezone.localdate()
+    if not code:
+        raise DomainError(
+            "请选择医保目录条目。", code="national_item_required", errors={"med_list_codg": ["必填。"]}
+        )
+    national = selectors.items_as_of(selectors.catalog_region(), on_date).filter(code=code).first()
+    if national is None:
+        raise DomainError(
+            f"医保目录（{on_date:%Y-%m-%d} 有效版本）中没有编码 {code}。",
+            code="national_item_unknown",
+            errors={"med_list_codg": ["不在现行医保目录中。"]},
+        )
+    with transaction.atomic(durable=True):
+        locked = _lock_for(item, Status.PENDING)
+        locked.med_list_codg, locked.mapping_status = national.code, Status.PENDING
+        locked.mapped_by, locked.mapped_at = actor, timezone.now()
+        locked.mapped_from = locked.mapped_to = locked.reviewed_by = locked.reviewed_at = None
+        locked.reject_reason, locked.updated_by = "", actor
+        locked.save()
+    return locked
+
+
+def hospital_item_approve(
+    *, actor: Any, item: HospitalItem, begndate: datetime.date, enddate: datetime.date | None = None
+) -> HospitalItem:
+    """Record the center's approval: from `begndate` (until `enddate`, exclusive) the fund pays (FEE-1)."""
+    if enddate is not None and enddate <= begndate:
+        raise DomainError(
+            "对照失效日期必须晚于生效日期。",
+            code="mapping_period_invalid",
+            errors={"enddate": ["须晚于生效日期。"]},
+        )
+    with transaction.atomic(durable=True):
+        locked = _lock_for(item, Status.APPROVED)
+        locked.mapping_status, locked.mapped_from, locked.mapped_to = Status.APPROVED, begndate, enddate
+        locked.reviewed_by, locked.reviewed_at, locked.reject_reason = actor, timezone.now(), ""
+        locked.updated_by = actor
+        locked.save()
+    return locked
+
+
+def hospital_item_reject(*, actor: Any, item: HospitalItem, reason: str) -> HospitalItem:
+    """Record the center's rejection and its reason: the item stays full self-pay (FEE-1)."""
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("请填写拒绝原因。", code="reject_reason_required", errors={"reason": ["必填。"]})
+    if len(reason) > 200:
+        raise DomainError(
+            "拒绝原因不超过 200 字。", code="reject_reason_too_long", errors={"reason": ["过长。"]}
+        )
+    with transaction.atomic(durable=True):
+        locked = _lock_for(item, Status.REJECTED)
+        locked.mapping_status, locked.reject_reason = Status.REJECTED, reason
+        locked.mapped_from = locked.mapped_to = None
+        locked.reviewed_by, locked.reviewed_at, locked.updated_by = actor, timezone.now(), actor
+        locked.save()
+    return locked

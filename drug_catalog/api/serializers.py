@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from drug_catalog.models import CatalogItem, CatalogVersion
+from drug_catalog.models import CatalogItem, CatalogVersion, HospitalItem
 
 
 class CatalogItemSerializer(serializers.ModelSerializer):
@@ -57,3 +57,59 @@ class CatalogItemSerializer(serializers.ModelSerializer):
         if attrs.get("insurance_class", getattr(self.instance, "insurance_class", None)) != "B":
             attrs["b_self_pay_ratio"] = None
         return attrs
+
+
+class HospitalItemSerializer(serializers.ModelSerializer):
+    """目录对照 of one hospital item; `fund_payable` false means full self-pay (FEE-1)."""
+
+    mapping_status_name = serializers.CharField(source="get_mapping_status_display", read_only=True)
+    med_list_name = serializers.SerializerMethodField()
+    mapped_by = serializers.SerializerMethodField()
+    reviewed_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = HospitalItem
+        fields = [
+            "id",
+            "medins_list_codg",
+            "name",
+            "specification",
+            "price",
+            "med_list_codg",
+            "med_list_name",
+            "mapping_status",
+            "mapping_status_name",
+            "fund_payable",
+            "self_pay_reason",
+            "mapped_from",
+            "mapped_to",
+            "mapped_by",
+            "mapped_at",
+            "reviewed_by",
+            "reviewed_at",
+            "reject_reason",
+        ]
+        read_only_fields = fields
+
+    def get_med_list_name(self, item: HospitalItem) -> str:
+        national = self.context.get("national", {}).get(item.med_list_codg)
+        return national.name if national else ""
+
+    def get_mapped_by(self, item: HospitalItem) -> str:
+        return item.mapped_by.username if item.mapped_by else ""
+
+    def get_reviewed_by(self, item: HospitalItem) -> str:
+        return item.reviewed_by.username if item.reviewed_by else ""
+
+
+class MapRequestSerializer(serializers.Serializer):
+    med_list_codg = serializers.CharField(max_length=50, help_text="现行医保目录中的编码")
+
+
+class ApproveRequestSerializer(serializers.Serializer):
+    begndate = serializers.DateField(help_text="对照生效日期（中心审核通过的开始日期）")
+    enddate = serializers.DateField(required=False, allow_null=True, help_text="对照失效日期（不含当日）")
+
+
+class RejectRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, help_text="中心拒绝的原因")

@@ -104,6 +104,7 @@ def test_unmapped_hospital_item_is_never_fund_payable():
     item = HospitalItem.objects.create(medins_list_codg="YN0001", name="院内自制制剂", price=Decimal("12"))
     assert item.fund_payable is False
     item.med_list_codg, item.mapping_status = "XJ01CAA040A00100000", HospitalItem.MappingStatus.APPROVED
+    item.mapped_from = JUNE  # an approval has its start date (constraint hospital_item_approved_has_start)
     item.save()
     assert item.fund_payable is True
 
