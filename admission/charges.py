@@ -106,14 +106,8 @@ def _catalog_item(hospital_item: HospitalItem, day: datetime.date) -> CatalogIte
     """The national item this hospital item maps to in the catalog in force on `day` (REM-7)."""
     if not hospital_item.med_list_codg:
         return None
-    region = selectors_catalog_region()
+    region = catalog_selectors.catalog_region()
     return catalog_selectors.items_as_of(region, day).filter(code=hospital_item.med_list_codg).first()
-
-
-def selectors_catalog_region() -> str:
-    from prescriptions.selectors import catalog_region
-
-    return catalog_region()
 
 
 def consent_record(
@@ -156,7 +150,7 @@ def judge_line(
         errors.append("费用时间早于入院时间")
     key = (hospital_item.pk, day)
     if key not in item_cache:
-        item_cache[key] = _catalog_item(hospital_item, day) if hospital_item.fund_payable else None
+        item_cache[key] = _catalog_item(hospital_item, day) if hospital_item.fund_payable_on(day) else None
     item = item_cache[key]
     unit_price = line.unit_price if line.unit_price is not None else hospital_item.price
     reason = ""

@@ -54,10 +54,9 @@ def prepare(users: int) -> tuple[list[str], list[str], list[str]]:
     from django.utils import timezone
 
     from core.roles import Role
-    from drug_catalog.selectors import items_as_of
+    from drug_catalog.selectors import catalog_region, items_as_of
     from hospital.models import Department, Practitioner
     from insured.models import InsuredPerson
-    from prescriptions.selectors import catalog_region
 
     group = Group.objects.get(name=Role.DOCTOR.group_name)
     department = Department.objects.filter(kind="clinical").first()

@@ -189,7 +189,8 @@ def run() -> int:
             "beat": [f"{bin_}/celery", "-A", "config", "beat", "--loglevel", "INFO"],
         }
         if start_simulator:
-            commands["center-simulator"] = [
+            # The center first: the demo stays are registered with it (2401) before the window opens.
+            simulator = [
                 f"{bin_}/python",
                 "-m",
                 "settlement.simulator",
@@ -202,6 +203,12 @@ def run() -> int:
                 "--secret",
                 env["CENTER_SECRET"],
             ]
+            log("启动 center-simulator …")
+            children.append(subprocess.Popen(simulator, cwd=BASE_DIR, env=env, start_new_session=True))
+            if not _wait_http(f"http://127.0.0.1:{center_port}/_control/state", timeout=30):
+                log("模拟医保中心未能启动，请查看上方日志。")
+                return 1
+            _manage(env, "seed_demo_stays")
         for name, command in commands.items():
             log(f"启动 {name}: {' '.join(command[:3])} …")
             # Own process group: Ctrl-C reaches us once, and we stop each child in order.

@@ -10,9 +10,11 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 
+from drug_catalog.models import HospitalItem
 from drug_catalog.services import COLUMNS, catalog_import
 
 REGION = "610000"
@@ -105,7 +107,12 @@ BASE = [
         [("10g:50ml", 1, "瓶", "380.00")],
         "B",
         "0.20",
-        {"restricted": "是", "restriction_text": "限抢救、重症或因肝硬化、癌症引起胸腹水，且白蛋白低于30g/L"},
+        {
+            "restricted": "是",
+            "restriction_text": "限抢救、重症或因肝硬化、癌症引起胸腹水，且白蛋白低于30g/L",
+            "approval_required": "是",
+            "approval_valid_days": "5",
+        },
     ),
     (
         "XB05BAA020B0010",
@@ -115,7 +122,11 @@ BASE = [
         [("250ml:12.5g", 1, "瓶", "28.00")],
         "B",
         "0.10",
-        {"restricted": "是", "restriction_text": "限经营养风险筛查明确具有营养风险的住院患者"},
+        {
+            "restricted": "是",
+            "restriction_text": "限经营养风险筛查明确具有营养风险的住院患者",
+            "outpatient_self_pay": "是",
+        },
     ),
     (
         "XG03DAA040B0010",
@@ -145,7 +156,7 @@ BASE = [
         [("75mg*10粒", 10, "粒", "4.50")],
         "B",
         "0.10",
-        {},
+        {"max_days": "5", "max_quantity": "2"},
     ),
     (
         "ZA04BAA0010",
@@ -161,9 +172,71 @@ BASE = [
     ("ZA01AAB0120", "感冒清热颗粒", "patent", "颗粒剂", [("12g*10袋", 10, "袋", "1.20")], "A", "", {}),
     ("ZA12BAL0230", "六味地黄丸", "patent", "丸剂", [("200丸", 200, "丸", "0.08")], "B", "0.10", {}),
     ("ZA06CAT0010", "安宫牛黄丸", "patent", "丸剂", [("3g*1丸", 1, "丸", "398.00")], "C", "", {}),
-    ("T000100164", "黄芪", "herbal", "饮片", [("片", 1, "g", "0.12")], "A", "", {}),
-    ("T000200350", "当归", "herbal", "饮片", [("片", 1, "g", "0.25")], "A", "", {}),
-    ("T000500078", "西洋参", "herbal", "饮片", [("片", 1, "g", "1.60")], "C", "", {"non_payable": "是"}),
+    (
+        "T000100164",
+        "黄芪",
+        "herbal",
+        "饮片",
+        [("片", 1, "g", "0.12")],
+        "A",
+        "",
+        {"herbal_daily_dose_limit": "30"},
+    ),
+    (
+        "T000200350",
+        "当归",
+        "herbal",
+        "饮片",
+        [("片", 1, "g", "0.25")],
+        "A",
+        "",
+        {"herbal_daily_dose_limit": "15"},
+    ),
+    (
+        "T000500078",
+        "西洋参",
+        "herbal",
+        "饮片",
+        [("片", 1, "g", "1.60")],
+        "A",
+        "",
+        {"single_herb_self_pay": "是"},
+    ),
+    (
+        "T000500079",
+        "红参",
+        "herbal",
+        "饮片",
+        [("片", 1, "g", "2.20")],
+        "A",
+        "",
+        {"single_herb_self_pay": "是"},
+    ),
+    (
+        "XR05XAB080A0010",
+        "小儿氨酚黄那敏颗粒",
+        "western",
+        "颗粒剂",
+        [("6g*10袋", 10, "袋", "0.45")],
+        "A",
+        "",
+        {"age_max": "14"},
+    ),
+    (
+        "XJ01AAA120B0010",
+        "注射用替加环素",
+        "western",
+        "注射剂",
+        [("50mg", 1, "瓶", "398.00")],
+        "B",
+        "0.10",
+        {
+            "restricted": "是",
+            "restriction_text": "限复杂性腹腔感染的二线用药",
+            "min_hospital_tier": "3",
+            "max_days": "14",
+        },
+    ),
     (
         "T000300112",
         "冬虫夏草",
@@ -250,6 +323,22 @@ MAKERS = [
 ]
 
 
+# Columns every entry describes positionally; the rest (limits, flags) come from its `extra`.
+DESCRIBED = {
+    "code",
+    "name",
+    "generic_name",
+    "item_type",
+    "dosage_form",
+    "specification",
+    "pack_size",
+    "unit",
+    "min_unit",
+    "insurance_class",
+    "b_self_pay_ratio",
+}
+
+
 def demo_rows() -> list[dict[str, str]]:
     rows = []
     for prefix, name, item_type, form, specs, klass, ratio, extra in BASE:
@@ -269,13 +358,7 @@ def demo_rows() -> list[dict[str, str]]:
                         "min_unit": min_unit,
                         "insurance_class": klass,
                         "b_self_pay_ratio": ratio,
-                        "price_cap": extra.get("price_cap", ""),
-                        "bureau_price": extra.get("bureau_price", ""),
-                        "restricted": extra.get("restricted", ""),
-                        "restriction_text": extra.get("restriction_text", ""),
-                        "max_days": "",
-                        "sex_limit": extra.get("sex_limit", ""),
-                        "non_payable": extra.get("non_payable", ""),
+                        **{column: extra.get(column, "") for column in COLUMNS if column not in DESCRIBED},
                     }
                 )
     return rows
@@ -310,3 +393,59 @@ def seed(log) -> None:
         f"医保目录：{report.version.name}，{report.version.item_count} 条"
         + ("（未变化）" if report.unchanged else "")
     )
+    log(f"院内收费项目与目录对照：{seed_hospital_items(actor)} 项")
+
+
+# The hospital's own items that are not (yet) mapped: self-made preparations, new items.
+UNMAPPED = [
+    ("YN-ZJ-001", "院内制剂·止咳合剂", "100ml", "18.00", HospitalItem.MappingStatus.UNMAPPED, ""),
+    ("YN-ZJ-002", "院内制剂·清热解毒颗粒", "10g*10袋", "26.00", HospitalItem.MappingStatus.UNMAPPED, ""),
+    ("YN-XM-001", "中医定向透药治疗", "次", "45.00", HospitalItem.MappingStatus.UNMAPPED, ""),
+    (
+        "YN-XM-002",
+        "康复训练（院内项目）",
+        "次",
+        "60.00",
+        HospitalItem.MappingStatus.PENDING,
+        "001102000010000",
+    ),
+    ("YN-HC-001", "一次性负压引流装置", "套", "128.00", HospitalItem.MappingStatus.REJECTED, "C14010101"),
+]
+REJECT_REASONS = {"YN-HC-001": "对照目录编码与耗材类别不符（中心审核意见）"}
+
+
+def seed_hospital_items(actor) -> int:
+    """Each demo catalog entry's first item as a hospital charge item, mapped and approved by the
+    center; drugs are charged per minimum unit (片、粒、支). Plus a few unmapped and pending ones."""
+    start = VERSION[2]
+    count = 0
+    for n, (prefix, name, item_type, _form, specs, _klass, _ratio, _extra) in enumerate(BASE, start=1):
+        spec, _pack, min_unit, price = specs[0]
+        HospitalItem.objects.update_or_create(
+            medins_list_codg=f"H{n:05d}",
+            defaults={
+                "name": name if item_type in {"service", "facility"} else f"{name} {spec}",
+                "specification": min_unit,
+                "price": Decimal(price),
+                "med_list_codg": f"{prefix}0000",
+                "mapping_status": HospitalItem.MappingStatus.APPROVED,
+                "mapped_from": start,
+                "updated_by": actor,
+            },
+        )
+        count += 1
+    for code, name, spec, price, status, target in UNMAPPED:
+        HospitalItem.objects.update_or_create(
+            medins_list_codg=code,
+            defaults={
+                "name": name,
+                "specification": spec,
+                "price": Decimal(price),
+                "med_list_codg": target,
+                "mapping_status": status,
+                "reject_reason": REJECT_REASONS.get(code, ""),
+                "updated_by": actor,
+            },
+        )
+        count += 1
+    return count

@@ -38,6 +38,23 @@ COLUMNS = {
     "max_days": ("max_days", "最大天数"),
     "sex_limit": ("sex_limit", "性别限制"),
     "non_payable": ("non_payable", "不予支付"),
+    "approval_required": ("appr_flag", "须审批"),
+    "approval_valid_days": ("appr_valid_days", "审批有效天数"),
+    "outpatient_self_pay": ("opsp_selfpay_flag", "门诊自费"),
+    "herbal_daily_dose_limit": ("tcmherb_day_dose_max", "饮片日剂量上限"),
+    "single_herb_self_pay": ("single_herb_selfpay_flag", "单味不予支付"),
+    "max_quantity": ("max_cnt", "最大数量"),
+    "age_min": ("age_min", "最小年龄"),
+    "age_max": ("age_max", "最大年龄"),
+    "min_hospital_tier": ("medins_lv_min", "最低医院等级"),
+}
+# Whole-number limit columns: column -> (Chinese label, largest value).
+SMALL_INTEGERS = {
+    "max_days": ("最大天数", 32767),
+    "approval_valid_days": ("审批有效天数", 32767),
+    "age_min": ("最小年龄", 150),
+    "age_max": ("最大年龄", 150),
+    "min_hospital_tier": ("最低医院等级", 3),
 }
 REQUIRED = ("code", "name", "item_type", "insurance_class")
 CLASSES = {
@@ -124,9 +141,14 @@ def _item(row: dict[str, str], index: int, errors: list, keys: dict[str, tuple[s
         errors.append(
             {"row": index, "field": "price_cap", "message": "医保支付标准高于物价核定价格（FEE-1）。"}
         )
-    max_days = row.get("max_days", "")
-    if max_days and not (max_days.isdigit() and int(max_days) <= 32767):
-        errors.append({"row": index, "field": "max_days", "message": "最大天数应为整数。"})
+    integers = {}
+    for column, (label, largest) in SMALL_INTEGERS.items():
+        value = row.get(column, "")
+        if value and not (value.isdigit() and int(value) <= largest):
+            errors.append({"row": index, "field": column, "message": f"{label}应为不大于 {largest} 的整数。"})
+        integers[column] = int(value) if value.isdigit() else None
+    dose_limit = _decimal(row.get("herbal_daily_dose_limit", ""), "herbal_daily_dose_limit", index, errors)
+    max_quantity = _decimal(row.get("max_quantity", ""), "max_quantity", index, errors)
     sex = SEXES.get(row.get("sex_limit", ""))
     if sex is None:
         errors.append({"row": index, "field": "sex_limit", "message": "性别限制应为 男/女/空。"})
@@ -153,9 +175,14 @@ def _item(row: dict[str, str], index: int, errors: list, keys: dict[str, tuple[s
         "bureau_price": bureau,
         "restricted": row.get("restricted", "") in YES,
         "restriction_text": row.get("restriction_text", ""),
-        "max_days": int(max_days) if max_days else None,
         "sex_limit": sex,
         "non_payable": row.get("non_payable", "") in YES,
+        "approval_required": row.get("approval_required", "") in YES,
+        "outpatient_self_pay": row.get("outpatient_self_pay", "") in YES,
+        "single_herb_self_pay": row.get("single_herb_self_pay", "") in YES,
+        "herbal_daily_dose_limit": dose_limit,
+        "max_quantity": max_quantity,
+        **integers,
     }
 
 

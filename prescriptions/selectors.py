@@ -48,9 +48,7 @@ class CheckAnswer:
     lines: list[rules.ItemInput] = field(default_factory=list)
 
 
-def catalog_region() -> str:
-    """REM-7: the care region's catalog (the hospital's province)."""
-    return settings.HOSPITAL["REGION_CODE"][:2] + "0000"
+catalog_region = catalog_selectors.catalog_region  # REM-7: the care region's catalog
 
 
 def person_by_psn_no(psn_no: str) -> InsuredPerson:
@@ -137,9 +135,7 @@ def resolve_items(
             target = targets.get(hospital_item.med_list_codg)
             if target is None:
                 continue
-            mapped = hospital_item.fund_payable and (
-                hospital_item.mapped_to is None or hospital_item.mapped_to > on_date
-            )
+            mapped = hospital_item.fund_payable_on(on_date)
             facts[hospital_item.medins_list_codg] = catalog_facts(target, mapped=mapped)
             by_code[hospital_item.medins_list_codg] = target
     return facts, by_code

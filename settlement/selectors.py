@@ -170,8 +170,7 @@ class StayFacts:
 def _catalog_terms(codes: set[str], on_date: datetime.date, insutype: str, psn_type: str) -> dict[str, dict]:
     """Per national code: class, payment standard and SET-2 class-B share, in two queries."""
     from drug_catalog.models import BSelfPayRatio
-    from drug_catalog.selectors import items_as_of
-    from prescriptions.selectors import catalog_region
+    from drug_catalog.selectors import catalog_region, items_as_of
 
     items = {i.code: i for i in items_as_of(catalog_region(), on_date).filter(code__in=codes)}
     ratios: dict[int, list] = {}
@@ -245,6 +244,15 @@ def stay_fee_lines(stay, *, covers_to: datetime.date, insutype: str, psn_type: s
             )
         )
     return lines
+
+
+def stay_charges_total(stay) -> Decimal:
+    """Everything charged to the stay (refund lines are negative), to the cent."""
+    from django.db.models import Sum
+
+    from admission.models import ChargeLine
+
+    return rules.money(ChargeLine.objects.filter(stay=stay).aggregate(total=Sum("amount"))["total"] or 0)
 
 
 def stay_settlement_facts(

@@ -427,8 +427,12 @@ def stay_settle_self_pay(*, actor: Any, stay: Stay, idempotency_key: str, reason
     existing = Settlement.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return _same_request(existing, stay)
-    facts = stay_facts(stay, use_personal_account=False)
-    total = facts.result.total
+    total = selectors.stay_charges_total(stay)
+    try:  # the hospital's own calculation, to explain the bill; a remote person's policy may be unknown here
+        facts = stay_facts(stay, use_personal_account=False)
+        explanation, insutype = selectors.result_as_json(facts.result, facts.policy), facts.insutype
+    except DomainError as error:
+        explanation, insutype = {"note": error.message}, ""
     try:
         with transaction.atomic(durable=True):
             locked = Stay.objects.select_for_update().get(pk=stay.pk)
@@ -444,7 +448,7 @@ def stay_settle_self_pay(*, actor: Any, stay: Stay, idempotency_key: str, reason
                 status=Settlement.Status.SETTLED,
                 stay=locked,
                 person=locked.person,
-                insutype=facts.insutype,
+                insutype=insutype,
                 med_type=locked.med_type,
                 covers_to=timezone.localdate(),
                 idempotency_key=idempotency_key,
@@ -454,7 +458,7 @@ def stay_settle_self_pay(*, actor: Any, stay: Stay, idempotency_key: str, reason
                 personal_burden=total,
                 cash_pay=total,
                 use_personal_account=False,
-                local_calculation=selectors.result_as_json(facts.result, facts.policy),
+                local_calculation=explanation,
                 reason=reason.strip()[:300],
                 settled_at=timezone.now(),
                 created_by=actor,

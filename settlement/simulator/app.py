@@ -87,6 +87,7 @@ class CenterSimulator:
                 except CenterRefusal as exc:
                     reply = self._reply(envelope, -1, {}, str(exc))
             self.state.replies[msgid] = reply
+            self.state.save()
             return reply
 
     def set_fault(self, spec: dict[str, Any]) -> Fault:
@@ -148,6 +149,7 @@ class CenterSimulator:
             fault = self.set_fault(json.loads(body or b"{}"))
             return self._json(start_response, vars(fault))
         if path == "/_control/reset" and method == "POST":
+            self.state.forget()
             self.state.__init__(self.state.region, self.state.data_dir)
             self.set_fault({})
             return self._json(start_response, {"reset": True})

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import itertools
 import json
+import pickle
 import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -85,6 +86,40 @@ class CenterState:
         ] = {}  # msgid -> reply, so a resent message is answered, not redone
         self.reversed_msgids: set[str] = set()
         self._ids = itertools.count(1)
+        self.load()
+
+    # --- persistence: with a data dir, the center remembers visits and settlements across restarts ---
+    PERSISTED = ("persons", "visits", "settlements", "accumulators", "replies", "reversed_msgids", "_ids")
+
+    @property
+    def state_file(self) -> Path | None:
+        return self.data_dir / "state.pickle" if self.data_dir else None
+
+    def save(self) -> None:
+        if self.state_file is None:
+            return
+        snapshot = {name: getattr(self, name) for name in self.PERSISTED}
+        temporary = self.state_file.with_suffix(".tmp")
+        temporary.write_bytes(pickle.dumps(snapshot))
+        temporary.replace(self.state_file)
+
+    def load(self) -> None:
+        if self.state_file is None or not self.state_file.exists():
+            return
+        snapshot = pickle.loads(self.state_file.read_bytes())  # our own file, written by save()
+        for name in self.PERSISTED:
+            if name in snapshot:
+                setattr(self, name, snapshot[name])
+        # Persons and the catalog may have been re-exported since: the files win for identities.
+        source = self.data_dir / "persons.json"
+        if source.exists():
+            for person in json.loads(source.read_text()):
+                self.persons.setdefault(person["psn_no"], person)
+
+    def forget(self) -> None:
+        """/_control/reset: a clean center (the persisted file too)."""
+        if self.state_file is not None and self.state_file.exists():
+            self.state_file.unlink()
 
     # --- helpers ---
     def _new_id(self, width: int = 12) -> str:

@@ -197,7 +197,9 @@ def test_unmapped_hospital_item_is_self_pay_only(doctor_client, catalog, person)
     line = {"item_code": "YY-0001", "quantity": "0.25", "dose": "1", "frequency": "tid"}
     answer = post(doctor_client, "/api/v1/prescriptions/check/", body(person, [line])).json()
     assert answer["items"][0]["self_pay"] is True and answer["violations"][0]["rule"] == "FEE-1"
-    HospitalItem.objects.filter(medins_list_codg="YY-0001").update(mapping_status="approved")
+    HospitalItem.objects.filter(medins_list_codg="YY-0001").update(
+        mapping_status="approved", mapped_from=datetime.date(2026, 1, 1)
+    )
     assert post(doctor_client, "/api/v1/prescriptions/check/", body(person, [line])).json()["ok"] is True
 
 

@@ -16,3 +16,4 @@ class Command(BaseCommand):
         call_command("seed_demo", stdout=self.stdout)
         # The simulated center gets the same demo people (it keeps its own copy, never our tables).
         call_command("export_center_roster", stdout=self.stdout)
+        call_command("export_center_catalog", stdout=self.stdout)
