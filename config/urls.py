@@ -21,6 +21,7 @@ api_v1 = [
     path("admissions/", include(settlement_api.stay_urlpatterns)),
     path("admissions/", include("admission.api.urls")),
     path("settlements/", include(settlement_api.settlement_urlpatterns)),
+    path("outpatient/visits/", include(settlement_api.outpatient_urlpatterns)),
     path("settlement/", include("settlement.api.urls")),
 ]
 

@@ -531,6 +531,7 @@ class OutpatientCharge(models.Model):
     amount = models.DecimalField("金额", **MONEY)
     self_pay_reason = models.CharField("全自费原因", max_length=20, blank=True)
     charged_at = models.DateTimeField("时间")
+    uploaded = models.BooleanField("已上传中心（2204）", default=False)
 
     class Meta:
         verbose_name = "门诊费用"

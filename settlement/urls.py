@@ -15,4 +15,6 @@ urlpatterns = [
     path("<int:settlement_id>/receipt/", views.settlement_receipt, name="receipt"),
     path("<int:settlement_id>/list/", views.settlement_list_print, name="settlement_list"),
     path("<int:settlement_id>/refund/", views.refund_receipt, name="refund_receipt"),
+    path("outpatient/", views.outpatient_register, name="outpatient_register"),
+    path("outpatient/<int:pk>/", views.outpatient_visit, name="visit"),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
 from core.permissions import role_required
-from core.roles import Role
+from core.roles import Role, has_role
 from settlement import rules, selectors
 from settlement.api.serializers import CalculatorRequestSerializer
 
@@ -404,3 +405,128 @@ def refund_receipt(request: HttpRequest, settlement_id: int) -> HttpResponse:
         SelfPayRefund.objects.select_related("original__person", "resettlement"), original_id=settlement_id
     )
     return render(request, "settlement/refund_receipt.html", {"refund": refund})
+
+
+# --- the window: outpatient visits ---------------------------------------------------------------------
+
+
+@role_required(Role.CLERK)
+def outpatient_register(request: HttpRequest) -> HttpResponse:
+    """门诊挂号 after a confirmed card read; the same person, day and type is the same visit (ADM-8)."""
+    from hospital.models import Department, Practitioner
+    from insured.models import CardRead
+    from settlement import outpatient
+
+    source = request.POST if request.method == "POST" else request.GET
+    card_read = (
+        CardRead.objects.filter(pk=source.get("card_read") or 0, confirmed_at__isnull=False)
+        .select_related("person")
+        .first()
+    )
+    if request.method == "POST" and card_read is not None:
+        try:
+            visit, notices = outpatient.visit_register(
+                actor=request.user,
+                card_read=card_read,
+                department=get_object_or_404(Department, pk=source.get("department")),
+                doctor=get_object_or_404(Practitioner, pk=source.get("doctor")),
+                med_type=source.get("med_type", "11"),
+                disease_code=source.get("disease_code", ""),
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"门诊号 {visit.visit_no}。")
+            for notice in notices:
+                messages.warning(request, f"{notice['message']}（{notice['rule']}）")
+            return redirect("settlement:visit", pk=visit.pk)
+    return render(
+        request,
+        "settlement/outpatient_register.html",
+        {
+            "card_read": card_read,
+            "departments": Department.objects.filter(kind="clinical", is_active=True),
+            "doctors": Practitioner.objects.filter(kind="doctor", is_active=True).select_related(
+                "department"
+            ),
+            "med_types": outpatient.MED_TYPES.items(),
+        },
+    )
+
+
+@role_required(Role.CLERK, Role.OFFICE)
+def outpatient_visit(request: HttpRequest, pk: int) -> HttpResponse:
+    from drug_catalog.models import HospitalItem
+    from prescriptions.models import Prescription
+    from settlement import outpatient
+    from settlement.models import OutpatientVisit, Settlement
+
+    visit = get_object_or_404(OutpatientVisit.objects.select_related("person", "department", "doctor"), pk=pk)
+    if request.method == "POST" and has_role(request.user, Role.CLERK):
+        action = request.POST.get("action")
+        try:
+            if action == "prescription":
+                prescription = get_object_or_404(
+                    Prescription, pk=request.POST.get("prescription"), person=visit.person
+                )
+                outpatient.visit_add_prescription(actor=request.user, visit=visit, prescription=prescription)
+                messages.success(request, f"已按处方 {prescription.number} 收费。")
+            elif action == "item":
+                item = get_object_or_404(HospitalItem, pk=request.POST.get("hospital_item"))
+                outpatient.visit_add_item(
+                    actor=request.user,
+                    visit=visit,
+                    hospital_item=item,
+                    quantity=Decimal(request.POST.get("quantity") or "1"),
+                )
+                messages.success(request, f"已收费：{item.name}。")
+            elif action == "settle":
+                outpatient.visit_settle(
+                    actor=request.user,
+                    visit=visit,
+                    idempotency_key=request.POST.get("idempotency_key", ""),
+                    use_personal_account=request.POST.get("use_personal_account") == "on",
+                )
+                messages.success(request, "门诊结算成功，请打印结算单。")
+            elif action == "pre_settle":
+                answer = outpatient.visit_pre_settle(
+                    actor=request.user,
+                    visit=visit,
+                    use_personal_account=request.POST.get("use_personal_account") == "on",
+                )
+                center = answer["center"]["setlinfo"] if answer["center"] else None
+                rows = []
+                for name in rules.SettlementResult.MONEY_FIELDS:
+                    label, nhsa = PART_LABELS[name]
+                    theirs = str(rules.money(center.get(nhsa) or 0)) if center else "—"
+                    rows.append([label, str(getattr(answer["local"], name)), theirs])
+                request.session["visit_pre_settle"] = {
+                    "visit": visit.pk,
+                    "rows": rows,
+                    "error": answer["center_error"]["message"] if answer["center_error"] else "",
+                }
+        except (DomainError, InvalidOperation) as error:
+            messages.error(request, getattr(error, "message", "数量格式不正确。"))
+        return redirect("settlement:visit", pk=pk)
+    pre = request.session.pop("visit_pre_settle", None)
+    charged = visit.charges.filter(prescription_item__isnull=False).values(
+        "prescription_item__prescription_id"
+    )
+    return render(
+        request,
+        "settlement/outpatient_visit.html",
+        {
+            "visit": visit,
+            "charges": visit.charges.all(),
+            "total": sum((c.amount for c in visit.charges.all()), Decimal("0.00")),
+            "prescriptions": Prescription.objects.filter(
+                person=visit.person,
+                status="issued",
+                visit_type__in=["outpatient", "emergency"],
+                prescribed_on=visit.visit_date,
+            ).exclude(pk__in=charged),
+            "settlements": Settlement.objects.filter(visit=visit).order_by("created_at"),
+            "pre": pre if pre and pre.get("visit") == visit.pk else None,
+            "idempotency_key": f"web-visit-{visit.pk}-{uuid.uuid4().hex}",
+        },
+    )
