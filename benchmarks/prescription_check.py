@@ -142,9 +142,9 @@ def main(argv: list[str]) -> int:
     try:
         for _ in range(100):
             try:
-                requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                requests.get(f"http://127.0.0.1:{port}/login/", timeout=2)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.2)
         latencies: list[float] = []
         errors: list[str] = []
@@ -156,7 +156,7 @@ def main(argv: list[str]) -> int:
             session = requests.Session()
             session.cookies.set("sessionid", cookies[n])
             session.cookies.set("csrftoken", CSRF_SECRET)  # an unmasked 32-char secret is a valid token
-            session.get(f"http://127.0.0.1:{port}/healthz")  # sets nothing; warms the connection
+            session.get(f"http://127.0.0.1:{port}/login/")  # warms the connection
             time.sleep(rng.uniform(0, args.think))  # users do not start in lockstep
             while time.monotonic() < stop_at:
                 body = prescription(rng, persons, drugs)

@@ -1,9 +1,11 @@
-"""Benchmark: the settlement engine on a 2,000-line stay and the calculator API under concurrency.
+"""Benchmark: the settlement engine on a 2,000-line stay, the pre-settle of a real 2,000-line stay,
+and the calculator API under concurrency.
 
     .venv/bin/python -m benchmarks.settlement_engine [--lines 2000] [--requests 400] [--threads 16]
 
-Needs DATABASE_URL / REDIS_URL (or run inside `make run`'s environment) with migrations applied.
-Prints p50/p95 in milliseconds. Targets (issue 12): pre-settle of a 2,000-line stay <= 200 ms.
+Needs DATABASE_URL / REDIS_URL with migrations applied and the demo data loaded (`manage.py
+bootstrap`); it adds one benchmark stay with 2,000 charge lines. Prints p50/p95 in milliseconds.
+Target (issue 12): pre-settle of a 2,000-line stay <= 200 ms server time.
 """
 
 from __future__ import annotations
@@ -119,6 +121,114 @@ def bench_calculator_api(requests_total: int, threads: int, line_count: int) -> 
     )
 
 
+def bench_stay_pre_settle(line_count: int, rounds: int = 30) -> None:
+    """A stay with `line_count` charge lines over 20 days: the hospital's pre-settlement (charges read,
+    refunds netted, catalog terms and class-B shares looked up, engine) and the pre-settle API."""
+    import datetime
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only")
+    os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
+    os.environ["CENTER_URL"] = "http://127.0.0.1:9/unreachable"  # hospital-side time only: no center
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.utils import timezone
+
+    from admission import charges as admission_charges
+    from admission import services as admission_services
+    from admission.models import ChargeLine, Stay
+    from drug_catalog.models import HospitalItem
+    from hospital.models import Bed, Practitioner, Ward
+    from insured.models import CardRead, CardReader, InsuredPerson
+    from settlement import services
+
+    user = get_user_model().objects.get(username="clerk")
+    stay = Stay.objects.filter(ipt_no__startswith="ZY", attending_doctor__staff_no="BENCH").first()
+    if stay is None:
+        ward = Ward.objects.get(code="W303")
+        busy = Stay.objects.open().values("person_id")
+        person = InsuredPerson.objects.filter(insuplc_admdvs="610100").exclude(pk__in=busy).first()
+        doctor, _ = Practitioner.objects.get_or_create(
+            staff_no="BENCH",
+            defaults={
+                "name": "压测医师",
+                "kind": "doctor",
+                "insurance_code": "DBENCH0001",
+                "department": ward.department,
+            },
+        )
+        read = CardRead.objects.create(
+            person=person,
+            credential=person.credentials.filter(mdtrt_cert_type="03").first(),
+            reader=CardReader.objects.first(),
+            read_by=user,
+            confirmed_at=timezone.now(),
+            confirmed_by=user,
+        )
+        occupied = Stay.objects.open().filter(bed__isnull=False).values("bed_id")
+        stay = admission_services.stay_admit(
+            actor=user,
+            person=person,
+            department=ward.department,
+            ward=ward,
+            bed=Bed.objects.filter(ward=ward).exclude(pk__in=occupied).first(),
+            attending_doctor=doctor,
+            diagnoses=[admission_services.DiagnosisInput("J18.9")],
+            admitted_at=timezone.now() - datetime.timedelta(days=20),
+            card_read=read,
+        ).stay
+        items = list(HospitalItem.objects.filter(mapping_status="approved").order_by("medins_list_codg")[:25])
+        orders = [
+            admission_charges.order_create(
+                actor=user, stay=stay, hospital_item=item, doctor=doctor, kind="long"
+            )
+            for item in items
+        ]
+        for item in {o.hospital_item for o in orders}:
+            admission_charges.consent_record(
+                actor=user, stay=stay, hospital_item=item, reason="压测", signer="压测"
+            )
+        per_call = 100
+        for start in range(0, line_count, per_call):
+            lines = [
+                admission_charges.ChargeInput(
+                    order=orders[n % len(orders)],
+                    quantity=Decimal(1 + n % 3),
+                    charged_at=stay.admitted_at + datetime.timedelta(minutes=10 * n + 1),
+                    hosp_appr_flag="1",
+                )
+                for n in range(start, min(start + per_call, line_count))
+            ]
+            admission_charges.charges_post(actor=user, stay=stay, lines=lines)
+    count = ChargeLine.objects.filter(stay=stay).count()
+    samples = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        facts = services.stay_facts(stay)
+        samples.append((time.perf_counter() - started) * 1000)
+    print(
+        f"stay pre-settle (hospital side) {count} lines: p50 {statistics.median(samples):.1f} ms, "
+        f"p95 {percentile(samples, 95):.1f} ms (total {facts.result.total}, fund {facts.result.fund_pay})"
+    )
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    samples = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        response = client.post(
+            f"/api/v1/admissions/{stay.pk}/pre-settle/", {}, content_type="application/json"
+        )
+        samples.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.content[:300]
+    print(
+        f"pre-settle API {count} lines (no center): p50 {statistics.median(samples):.1f} ms, "
+        f"p95 {percentile(samples, 95):.1f} ms (target <= 200 ms)"
+    )
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--lines", type=int, default=2000)
@@ -127,6 +237,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--api-lines", type=int, default=20)
     args = parser.parse_args(argv)
     bench_engine(args.lines)
+    bench_stay_pre_settle(args.lines)
     bench_calculator_api(args.requests, args.threads, args.api_lines)
     bench_calculator_api(max(args.requests // 10, 10), 1, args.lines)
     return 0
