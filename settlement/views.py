@@ -258,7 +258,9 @@ def stay_pre_settle(request: HttpRequest, pk: int) -> HttpResponse:
             "label": PART_LABELS[name][0],
             "nhsa": PART_LABELS[name][1],
             "local": getattr(local, name),
-            "center": center.get(PART_LABELS[name][1]) if center else None,
+            "center": rules.money(center[PART_LABELS[name][1]])
+            if center.get(PART_LABELS[name][1]) is not None
+            else None,
             "strong": name in EMPHASISED,
         }
         for name in rules.SettlementResult.MONEY_FIELDS
