@@ -464,27 +464,17 @@ def visit_settle(
     except CenterError as error:
         services._mark_failed(pending, error)
         raise
-    setlinfo = reply["setlinfo"]
     with transaction.atomic(durable=True):
         locked = OutpatientVisit.objects.select_for_update().get(pk=visit.pk)
-        settlement = Settlement.objects.select_for_update().get(pk=pending.pk)
-        services._apply_center_amounts(settlement, setlinfo)
-        settlement.status = Settlement.Status.SETTLED
-        settlement.mdtrt_id = visit.mdtrt_id
-        settlement.insuplc_admdvs = visit.person.insuplc_admdvs
-        settlement.setl_id = str(setlinfo.get("setl_id") or "")
-        settlement.clr_type = str(setlinfo.get("clr_type") or "")
-        settlement.clr_way = str(setlinfo.get("clr_way") or "")
-        settlement.clr_optins = str(setlinfo.get("clr_optins") or "")
-        settlement.local_calculation = selectors.result_as_json(facts.result, facts.policy)
-        settlement.center_answer = {k: str(v) if isinstance(v, Decimal) else v for k, v in setlinfo.items()}
-        settlement.mismatch = services.compare(facts.result, setlinfo)
-        settlement.needs_review = bool(settlement.mismatch)
-        settlement.settled_at = timezone.now()
-        settlement.updated_by = actor
-        settlement.save()
-        services._write_funds(settlement, reply.get("setldetail") or [], visit.insutype)
-        services._apply_accumulators(settlement, facts, sign=1)
+        settlement = services.record_center_answer(
+            actor=actor,
+            settlement=Settlement.objects.select_for_update().get(pk=pending.pk),
+            reply=reply,
+            facts=facts,
+            insutype=visit.insutype,
+            mdtrt_id=visit.mdtrt_id,
+            insuplc_admdvs=visit.person.insuplc_admdvs,
+        )
         locked.status = OutpatientVisit.Status.SETTLED
         locked.save(update_fields=["status", "updated_at"])
     return settlement

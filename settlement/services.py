@@ -317,31 +317,45 @@ def _mark_failed(pending: Settlement, error: CenterError) -> None:
         )
 
 
-def _record_center_settlement(actor, pending, stay, facts, reply, registration) -> Settlement:
+def record_center_answer(
+    *, actor, settlement: Settlement, reply: dict, facts, insutype: str, mdtrt_id: str, insuplc_admdvs: str
+) -> Settlement:
+    """Step 3 (inside the caller's transaction, the settlement row locked): the center's amounts,
+    identifiers and payer rows, the comparison with the hospital's calculation, the accumulators."""
     setlinfo = reply["setlinfo"]
-    local = facts.result
-    mismatch = compare(local, setlinfo)
+    _apply_center_amounts(settlement, setlinfo)
+    settlement.status = Settlement.Status.SETTLED
+    settlement.insutype = insutype
+    settlement.mdtrt_id = mdtrt_id
+    settlement.insuplc_admdvs = insuplc_admdvs
+    settlement.setl_id = str(setlinfo.get("setl_id") or "")
+    settlement.clr_type = str(setlinfo.get("clr_type") or "")
+    settlement.clr_way = str(setlinfo.get("clr_way") or "")
+    settlement.clr_optins = str(setlinfo.get("clr_optins") or "")
+    settlement.local_calculation = selectors.result_as_json(facts.result, facts.policy)
+    settlement.center_answer = {k: str(v) if isinstance(v, Decimal) else v for k, v in setlinfo.items()}
+    settlement.mismatch = compare(facts.result, setlinfo)
+    settlement.needs_review = bool(settlement.mismatch)
+    settlement.settled_at = timezone.now()
+    settlement.updated_by = actor
+    settlement.save()
+    _write_funds(settlement, reply.get("setldetail") or [], insutype)
+    _apply_accumulators(settlement, facts, sign=1)
+    return settlement
+
+
+def _record_center_settlement(actor, pending, stay, facts, reply, registration) -> Settlement:
     with transaction.atomic(durable=True):
         locked_stay = Stay.objects.select_for_update().get(pk=stay.pk)
-        settlement = Settlement.objects.select_for_update().get(pk=pending.pk)
-        _apply_center_amounts(settlement, setlinfo)
-        settlement.status = Settlement.Status.SETTLED
-        settlement.insutype = registration.insutype
-        settlement.mdtrt_id = registration.mdtrt_id
-        settlement.insuplc_admdvs = registration.insuplc_admdvs
-        settlement.setl_id = str(setlinfo.get("setl_id") or "")
-        settlement.clr_type = str(setlinfo.get("clr_type") or "")
-        settlement.clr_way = str(setlinfo.get("clr_way") or "")
-        settlement.clr_optins = str(setlinfo.get("clr_optins") or "")
-        settlement.local_calculation = selectors.result_as_json(local, facts.policy)
-        settlement.center_answer = {k: str(v) if isinstance(v, Decimal) else v for k, v in setlinfo.items()}
-        settlement.mismatch = mismatch
-        settlement.needs_review = bool(mismatch)
-        settlement.settled_at = timezone.now()
-        settlement.updated_by = actor
-        settlement.save()
-        _write_funds(settlement, reply.get("setldetail") or [], registration.insutype)
-        _apply_accumulators(settlement, facts, sign=1)
+        settlement = record_center_answer(
+            actor=actor,
+            settlement=Settlement.objects.select_for_update().get(pk=pending.pk),
+            reply=reply,
+            facts=facts,
+            insutype=registration.insutype,
+            mdtrt_id=registration.mdtrt_id,
+            insuplc_admdvs=registration.insuplc_admdvs,
+        )
         if settlement.is_final:
             locked_stay.status = Stay.Status.SETTLED
             locked_stay.updated_by = actor
