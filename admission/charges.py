@@ -285,6 +285,12 @@ def charge_refund(
             raise DomainError("退费行不能再退。", code="refund_of_refund")
         if stay.status not in (*Stay.OPEN_STATUSES, Stay.Status.DISCHARGED):
             raise ConflictError("已结算的住院不能退费，请先撤销结算（SET-9）。", code="stay_settled")
+        if stay.settlements.filter(status="settled", covers_to__gte=original.charged_on).exists():
+            raise ConflictError(
+                "该费用已包含在结算（含中途结算）中，须先撤销结算（SET-9）。",
+                code="charge_settled",
+                rule="SET-9",
+            )
         if ChargeLine.objects.filter(init_feedetl_sn=original.feedetl_sn).exists():
             raise ConflictError(f"费用 {original.feedetl_sn} 已退费。", code="already_refunded")
         quantity = quantity if quantity is not None else original.quantity

@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:pk>/charges/", views.charge_add, name="charge_add"),
     path("<int:pk>/charges/<int:charge_id>/refund/", views.charge_refund, name="charge_refund"),
     path("<int:pk>/consents/", views.consent_add, name="consent_add"),
+    path("<int:pk>/consent-form/", views.consent_form, name="consent_form"),
     path("<int:pk>/register/", views.register, name="register"),
     path("<int:pk>/custody/", views.custody, name="custody"),
     path("<int:pk>/trauma/", views.trauma_decide, name="trauma_decide"),

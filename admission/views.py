@@ -656,3 +656,21 @@ def hospital_item_search(request: HttpRequest) -> JsonResponse:
         ],
         safe=False,
     )
+
+
+@role_required(Role.CLERK, Role.NURSE)
+def consent_form(request: HttpRequest, pk: int) -> HttpResponse:
+    """FEE-4: the printable 自费项目协议书 the patient signs before a self-paid item is charged."""
+    stay = get_object_or_404(Stay.objects.select_related("person", "ward", "bed", "department"), pk=pk)
+    item = HospitalItem.objects.filter(pk=request.GET.get("hospital_item") or 0).first()
+    return render(
+        request,
+        "admission/consent_form.html",
+        {
+            "stay": stay,
+            "item": item,
+            "reason": request.GET.get("reason", ""),
+            "consents": stay.consents.select_related("hospital_item"),
+            "today": timezone.localdate(),
+        },
+    )

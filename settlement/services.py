@@ -118,16 +118,18 @@ def stay_pre_settle(*, actor: Any, stay: Stay, use_personal_account: bool = True
     return answer
 
 
-def fees_upload(*, actor: Any, stay: Stay) -> int:
-    """2301: upload the stay's lines not yet at the center; mark them uploaded (or rejected)."""
+def fees_upload(*, actor: Any, stay: Stay, up_to: datetime.date | None = None) -> int:
+    """2301: upload the stay's lines not yet at the center (up to a day for a mid-stay settlement)."""
     from admission.selectors import active_registration
 
     registration = active_registration(stay)
     if registration is None:
         return 0
+    lines = ChargeLine.objects.filter(stay=stay)
+    if up_to is not None:
+        lines = lines.filter(charged_on__lte=up_to)
     pending = list(
-        ChargeLine.objects.filter(stay=stay)
-        .exclude(upload_status=ChargeLine.UploadStatus.UPLOADED)
+        lines.exclude(upload_status=ChargeLine.UploadStatus.UPLOADED)
         .select_related(
             "hospital_item", "order", "ordering_department", "ordering_doctor", "executing_department"
         )
@@ -271,7 +273,8 @@ def _open_pending(actor, stay, idempotency_key, use_personal_account, mid) -> Se
                 person=locked.person,
                 med_type=locked.med_type,
                 is_final=not mid,
-                covers_to=timezone.localdate(),
+                # 中途结算 covers the days before today; today's charges go to the next settlement.
+                covers_to=timezone.localdate() - datetime.timedelta(days=1) if mid else timezone.localdate(),
                 idempotency_key=idempotency_key,
                 medins_setl_id=_new_medins_setl_id(),
                 msgid=_next_msgid(),
@@ -299,7 +302,7 @@ def _settle_at_center(
     facts = stay_facts(stay, use_personal_account=use_personal_account, on_date=pending.covers_to)
     registration = facts.registration
     try:
-        fees_upload(actor=actor, stay=stay)
+        fees_upload(actor=actor, stay=stay, up_to=pending.covers_to)
         data = _center_settlement_data(stay, registration, facts, use_personal_account, mid)
         reply = transactions.settle(
             center(), data=data, insuplc_admdvs=registration.insuplc_admdvs, actor=actor, msgid=pending.msgid

@@ -51,6 +51,7 @@ def test_every_page_renders_for_its_roles():
         (clerk, f"/admission/{stay.pk}/", "CT 平扫"),
         (clerk, f"/admission/{stay.pk}/daily/{day}/", "当日合计"),
         (clerk, f"/admission/{stay.pk}/discharge/", "须先开出院医嘱"),
+        (clerk, f"/admission/{stay.pk}/consent-form/?hospital_item={items['H-CHK'].pk}", "健康体检"),
         (office, "/admission/rounds/", stay.person.name),
         (office, "/admission/reviews/", "待审核事项"),
         (doctor, "/admission/my-patients/", stay.person.name),

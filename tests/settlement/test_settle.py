@@ -213,3 +213,55 @@ def test_set7_transfer_pays_the_higher_deductible_once():
         ),
     )
     assert lower_here.deductible_paid == D("0.00") and lower_here.fund_pay == D("1400.00")
+
+
+@pytest.mark.django_db
+def test_mid_stay_settlement_then_the_final_one(center):
+    """中途结算: a long stay settles the days before today; the final settlement takes the rest; the
+    deductible is paid once across both (SET-3)."""
+    hospital = make_hospital()
+    items = make_catalog_items()
+    center_knows_catalog(center)
+    person = make_person()
+    center.enrol(person)
+    start = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=3)
+    stay = admit(hospital, person, admitted_at=start)
+    ct = order(hospital, stay, items["H-CT"], kind="long")
+    charges.charges_post(
+        actor=hospital.clerk,
+        stay=stay,
+        lines=[charges.ChargeInput(order=ct, quantity=D(4), charged_at=start + datetime.timedelta(hours=1))],
+    )
+    mid = services.stay_settle(actor=hospital.clerk, stay=stay, idempotency_key="m-1", mid_settlement=True)
+    assert not mid.is_final and mid.total == D("600.00") and mid.deductible_paid == D("500.00")
+    stay.refresh_from_db()
+    assert stay.status == Stay.Status.ADMITTED
+    today = datetime.datetime.now(datetime.UTC)
+    charges.charges_post(
+        actor=hospital.clerk,
+        stay=stay,
+        lines=[charges.ChargeInput(order=ct, quantity=D(2), charged_at=today)],
+    )
+    admission_services.discharge_order(actor=hospital.clerk, stay=stay)
+    admission_services.stay_discharge(
+        actor=hospital.clerk,
+        stay=stay,
+        discharge_way="1",
+        diagnoses=[admission_services.DiagnosisInput("J18.9")],
+    )
+    stay.refresh_from_db()
+    final = services.stay_settle(actor=hospital.clerk, stay=stay, idempotency_key="m-2")
+    assert final.is_final and final.total == D("300.00") and final.deductible_paid == D("0.00")
+    assert final.fund_pay == D("193.20")  # (300 − 8 % class-B share 24) × 0.70
+    assert final.mismatch == []
+
+
+@pytest.mark.django_db
+def test_deductible_carries_over_between_two_stays_in_one_year(center):
+    """SET-3: the year's deductible (500) is paid across stays: 381 in the first, 119 in the second."""
+    hospital, first = discharged_stay(center)
+    services.stay_settle(actor=hospital.clerk, stay=first, idempotency_key="y-1")
+    _, second = discharged_stay(center, person=first.person)
+    settlement = services.stay_settle(actor=hospital.clerk, stay=second, idempotency_key="y-2")
+    assert settlement.deductible_paid == D("119.00") and settlement.mismatch == []
+    assert Accumulator.objects.get(person=first.person).deductible_used == D("500.00")
