@@ -16,8 +16,19 @@ def clerk_inpatients_context(request):
 
 
 def office_reviews_context(request):
+    from settlement.models import Settlement
+
     open_reviews = StayReview.objects.filter(status=StayReview.Status.OPEN)
+    today = timezone.localdate()
+    month = next(
+        (row for row in selectors.referral_rate_by_month(today.year) if row["month"] == today.month), None
+    )
     return {
+        "referral": month,
+        "referral_limit": selectors.policy_as_of(today).referral_rate_limit,
+        "mismatched": Settlement.objects.filter(needs_review=True, status="settled").select_related("person")[
+            :5
+        ],
         "ghost_beds": open_reviews.filter(kind=StayReview.Kind.GHOST_BED).count(),
         "splits": open_reviews.filter(kind=StayReview.Kind.SPLIT_ADMISSION).count(),
         "others": open_reviews.exclude(

@@ -20,6 +20,11 @@ urlpatterns = [
     path("<int:pk>/consents/", views.consent_add, name="consent_add"),
     path("<int:pk>/consent-form/", views.consent_form, name="consent_form"),
     path("<int:pk>/register/", views.register, name="register"),
+    path(
+        "<int:pk>/registrations/<int:registration_id>/cancel/",
+        views.registration_cancel,
+        name="registration_cancel",
+    ),
     path("<int:pk>/custody/", views.custody, name="custody"),
     path("<int:pk>/trauma/", views.trauma_decide, name="trauma_decide"),
     path("<int:pk>/leaves/", views.leave_add, name="leave_add"),

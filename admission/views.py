@@ -399,10 +399,23 @@ def discharge(request: HttpRequest, pk: int) -> HttpResponse:
             else None
         )
 
+        procedures = []
+        if source.get("oprn_code", "").strip():
+            procedures.append(
+                services.ProcedureInput(
+                    code=source["oprn_code"].strip(),
+                    name=source.get("oprn_name", "").strip(),
+                    performed_on=parse_date(source.get("oprn_date", "")) or timezone.localdate(),
+                    operator=get_object_or_404(Practitioner, pk=source.get("oprn_operator")),
+                    anaesthesia=source.get("anaesthesia", "").strip(),
+                )
+            )
+
         def call():
             _, warnings = services.stay_discharge(
                 actor=request.user,
                 stay=stay,
+                procedures=procedures,
                 discharge_way=way,
                 diagnoses=[
                     services.DiagnosisInput(c.strip().upper())
@@ -432,6 +445,7 @@ def discharge(request: HttpRequest, pk: int) -> HttpResponse:
             if stay.status == Stay.Status.DISCHARGE_ORDERED
             else [],
             "ways": Stay.DischargeWay.choices,
+            "doctors": Practitioner.objects.filter(department=stay.department, kind="doctor"),
             "diagnoses": stay.diagnoses.all(),
             "form": request.POST,
             "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
@@ -673,4 +687,22 @@ def consent_form(request: HttpRequest, pk: int) -> HttpResponse:
             "consents": stay.consents.select_related("hospital_item"),
             "today": timezone.localdate(),
         },
+    )
+
+
+@role_required(Role.CLERK)
+@require_POST
+def registration_cancel(request: HttpRequest, pk: int, registration_id: int) -> HttpResponse:
+    """2404: cancel the center registration; the stay keeps its number and charges and can register again."""
+    from admission.models import InsuranceRegistration
+
+    stay = get_object_or_404(Stay, pk=pk)
+    registration = get_object_or_404(InsuranceRegistration, pk=registration_id, stay=stay)
+    return _action(
+        request,
+        stay,
+        lambda: services.registration_cancel(
+            actor=request.user, registration=registration, reason=request.POST.get("reason", "")
+        ),
+        "医保登记已撤销（2404），可重新登记。",
     )

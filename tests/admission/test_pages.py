@@ -175,3 +175,29 @@ def test_clerk_reads_card_admits_charges_prints_daily_list_and_discharges(page, 
     stay.refresh_from_db()
     assert stay.status == Stay.Status.DISCHARGED
     page.screenshot(path=str(artifacts_dir / "admission-discharged.png"), full_page=True)
+
+
+@pytest.mark.django_db
+def test_discharge_page_records_way_diagnosis_and_operation():
+    hospital = make_hospital()
+    stay = admit(hospital)
+    clerk, _ = logged_in(Role.CLERK)
+    clerk.post(f"/admission/{stay.pk}/discharge-order/")
+    response = clerk.post(
+        f"/admission/{stay.pk}/discharge/",
+        {
+            "discharge_way": "1",
+            "diagnosis": ["J18.9"],
+            "oprn_code": "33.2200",
+            "oprn_name": "纤维支气管镜检查",
+            "oprn_date": timezone.localdate().isoformat(),
+            "oprn_operator": hospital.doctor.pk,
+            "anaesthesia": "局部麻醉",
+        },
+    )
+    assert response.status_code == 302
+    stay.refresh_from_db()
+    assert stay.status == Stay.Status.DISCHARGED and stay.discharge_way == "1"
+    [operation] = stay.procedures.all()
+    assert operation.code == "33.2200" and operation.is_main and operation.operator == hospital.doctor
+    assert stay.diagnoses.filter(stage="discharge", is_main=True, code="J18.9").exists()
