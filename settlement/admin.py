@@ -2,7 +2,15 @@ from django.contrib import admin
 
 from core.admin import TrackedAdmin
 
-from .models import CenterExchange, PolicyBand, PolicyParameter
+from .models import (
+    Accumulator,
+    CenterExchange,
+    ChronicDiseaseFiling,
+    PolicyBand,
+    PolicyParameter,
+    Settlement,
+    SettlementFund,
+)
 
 
 class PolicyBandInline(admin.TabularInline):
@@ -65,3 +73,65 @@ class CenterExchangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnly(admin.ModelAdmin):
+    """Settlements and accumulators move only through the services (counter-entries, history)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class SettlementFundInline(admin.TabularInline):
+    model = SettlementFund
+    extra = 0
+    can_delete = False
+    readonly_fields = ("fund_pay_type", "fund_pay_type_name", "fund_payamt", "inscp_scp_amt")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Settlement)
+class SettlementAdmin(ReadOnly):
+    list_display = (
+        "medins_setl_id",
+        "kind",
+        "mode",
+        "status",
+        "person",
+        "total",
+        "fund_pay_total",
+        "cash_pay",
+        "needs_review",
+    )
+    list_filter = ("kind", "mode", "status", "needs_review")
+    search_fields = ("medins_setl_id", "setl_id", "mdtrt_id", "person__name", "person__psn_no")
+    inlines = [SettlementFundInline]
+
+
+@admin.register(Accumulator)
+class AccumulatorAdmin(ReadOnly):
+    list_display = ("person", "insutype", "period_start", "deductible_used", "fund_paid", "updated_at")
+    search_fields = ("person__name", "person__psn_no")
+
+
+@admin.register(ChronicDiseaseFiling)
+class ChronicDiseaseFilingAdmin(TrackedAdmin):
+    """SET-5: filed and approved chronic/special diseases (entered from the center's approval)."""
+
+    list_display = (
+        "person",
+        "disease_code",
+        "disease_name",
+        "approved_by_center",
+        "effective_from",
+        "effective_to",
+    )
+    search_fields = ("person__name", "person__psn_no", "disease_code")
