@@ -236,6 +236,7 @@ def stay_detail(request: HttpRequest, pk: int) -> HttpResponse:
         is_clerk=has_role(request.user, Role.CLERK),
         can_charge=has_role(request.user, Role.CLERK, Role.NURSE),
         can_order_discharge=has_role(request.user, Role.CLERK, Role.DOCTOR),
+        can_request_leave=has_role(request.user, Role.NURSE, Role.DOCTOR),
     )
     return render(request, "admission/stay.html", context)
 

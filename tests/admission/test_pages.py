@@ -201,3 +201,29 @@ def test_discharge_page_records_way_diagnosis_and_operation():
     [operation] = stay.procedures.all()
     assert operation.code == "33.2200" and operation.is_main and operation.operator == hospital.doctor
     assert stay.diagnoses.filter(stage="discharge", is_main=True, code="J18.9").exists()
+
+
+@pytest.mark.django_db
+def test_nurse_requests_leave_and_the_doctor_approves_it():
+    """ADM-6: the nurse records the leave on the stay page; the doctor approves it on 我的患者."""
+    hospital = make_hospital()
+    stay = admit(hospital)
+    nurse, _ = logged_in(Role.NURSE)
+    page = nurse.get(f"/admission/{stay.pk}/").content.decode()
+    assert "提交请假" in page
+    start = timezone.localtime() + datetime.timedelta(hours=1)
+    nurse.post(
+        f"/admission/{stay.pk}/leaves/",
+        {
+            "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": (start + datetime.timedelta(hours=5)).strftime("%Y-%m-%dT%H:%M"),
+            "reason": "回家取物",
+        },
+    )
+    leave = stay.leaves.get()
+    doctor, doctor_user = logged_in(Role.DOCTOR)
+    PractitionerFactory(user=doctor_user, department=hospital.department)
+    assert "回家取物" in doctor.get("/admission/my-patients/").content.decode()
+    doctor.post(f"/admission/leaves/{leave.pk}/decide/", {"approve": "1"})
+    leave.refresh_from_db()
+    assert leave.status == "approved"
