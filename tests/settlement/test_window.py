@@ -134,3 +134,64 @@ def test_clerk_pre_settles_settles_prints_and_reverses(page, live_server, artifa
     settlement.refresh_from_db()
     assert settlement.status == Settlement.Status.REVERSED
     assert Stay.objects.get(pk=stay.pk).status == Stay.Status.DISCHARGED
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_clerk_registers_an_outpatient_visit_charges_and_settles(page, live_server, artifacts_dir, center):
+    """Issue 12 outpatient journey: card read → 门诊挂号 (2201) → 诊查费 by search → 结算 (2207) → 结算单."""
+    import datetime
+    from decimal import Decimal
+
+    from drug_catalog.models import CatalogItem, CatalogVersion, HospitalItem
+    from tests.factories import DepartmentFactory, PractitionerFactory
+    from tests.insured.factories import make_person, make_reader
+    from tests.settlement.test_settle import center_knows_catalog
+
+    version = CatalogVersion.objects.create(
+        region="610000", code="OPB", name="门诊目录", effective_from=datetime.date(2020, 1, 1)
+    )
+    CatalogItem.objects.create(
+        version=version,
+        code="001101000010000",
+        name="普通门诊诊查费",
+        item_type="service",
+        insurance_class="A",
+    )
+    HospitalItem.objects.create(
+        medins_list_codg="H-ZC",
+        name="普通门诊诊查费",
+        price=Decimal("10"),
+        med_list_codg="001101000010000",
+        mapping_status="approved",
+        mapped_from=datetime.date(2020, 1, 1),
+    )
+    center_knows_catalog(center)
+    PractitionerFactory(department=DepartmentFactory(name="全科门诊"), name="钱医生")
+    make_reader("W01-CARD")
+    person = make_person(name="周敏")
+    center.enrol(person)
+    UserFactory(username="clerk-op", roles=[Role.CLERK])
+    login(page, live_server, "clerk-op", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/insured/card-read/")
+    page.select_option("#reader_id", "W01-CARD")
+    card = person.credentials.get(mdtrt_cert_type="03")
+    page.type("#credential_value", f"{card.number}|{card.card_sn}", delay=2)
+    page.press("#credential_value", "Enter")
+    page.locator("#confirm-match").click()
+    page.locator("#go-outpatient").click()
+    page.click("#register-visit")
+    page.wait_for_url("**/settlement/outpatient/*/")
+    page.fill("#op-item", "诊查")
+    page.wait_for_selector(".picker-list li")
+    page.press("#op-item", "Enter")
+    page.press("#quantity", "Enter")
+    page.wait_for_selector(".messages:has-text('已收费')")
+    page.click("#visit-settle")
+    page.wait_for_selector(".messages:has-text('门诊结算成功')")
+    page.screenshot(path=str(artifacts_dir / "outpatient-settled.png"), full_page=True)
+    settlement = Settlement.objects.get(visit__person=person, status=Settlement.Status.SETTLED)
+    assert settlement.total == Decimal("10.00") and settlement.setl_id
+    page.click("a:has-text('结算单')")
+    page.wait_for_selector(".receipt-doc")
+    assert "10.00" in page.locator(".receipt-doc").inner_text()
