@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
-from django.db.models.functions import Length
+from django.db.models.functions import Length, StrIndex
 from django.utils import timezone
 
 from diagnoses import rules
@@ -117,7 +117,12 @@ def search(query: str, kind: str = "icd10", limit: int = 20) -> list[DiagnosisCo
                 output_field=IntegerField(),
             )
         )
-        return list(ranked.order_by("rank", Length("name"), "code")[:limit])
+        # Chinese names put the disease last (2型糖尿病 → 2xtnb): a match nearer the end of the
+        # initials is the disease itself, not a qualifier of another one (其他内部器官 → qtnbqg…).
+        ranked = ranked.annotate(
+            trailing=Length("name_initials") - StrIndex("name_initials", Value(letters)) - len(letters) + 1
+        )
+        return list(ranked.order_by("rank", "trailing", Length("code"), Length("name"), "code")[:limit])
     ranked = codes.filter(name__contains=query).annotate(
         rank=Case(
             When(name=query, then=Value(0)),

