@@ -12,6 +12,7 @@ urlpatterns = [
     path("rounds/", views.rounds, name="rounds"),
     path("rounds/<int:pk>/", views.round_add, name="round_add"),
     path("reviews/", views.reviews, name="reviews"),
+    path("referral-rate/", views.referral_rate, name="referral_rate"),
     path("my-patients/", views.my_patients, name="my_patients"),
     path("leaves/<int:leave_id>/decide/", views.leave_decide, name="leave_decide"),
     path("<int:pk>/", views.stay_detail, name="stay"),

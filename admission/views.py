@@ -707,3 +707,23 @@ def registration_cancel(request: HttpRequest, pk: int, registration_id: int) -> 
         ),
         "医保登记已撤销（2404），可重新登记。",
     )
+
+
+@role_required(Role.OFFICE)
+def referral_rate(request: HttpRequest) -> HttpResponse:
+    """ADM-11: outward transfers ÷ admissions per month, against the policy's limit, with the transfers."""
+    from admission.models import Transfer
+
+    year = int(request.GET.get("year") or timezone.localdate().year)
+    return render(
+        request,
+        "admission/referral_rate.html",
+        {
+            "year": year,
+            "rows": selectors.referral_rate_by_month(year),
+            "limit": selectors.policy_as_of(timezone.localdate()).referral_rate_limit,
+            "transfers": Transfer.objects.filter(transferred_at__year=year).select_related("stay__person")[
+                :200
+            ],
+        },
+    )

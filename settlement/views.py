@@ -519,6 +519,7 @@ def outpatient_visit(request: HttpRequest, pk: int) -> HttpResponse:
         "settlement/outpatient_visit.html",
         {
             "visit": visit,
+            "med_type_label": outpatient.MED_TYPES.get(visit.med_type, visit.med_type),
             "charges": visit.charges.all(),
             "total": sum((c.amount for c in visit.charges.all()), Decimal("0.00")),
             "prescriptions": Prescription.objects.filter(

@@ -54,6 +54,7 @@ def test_every_page_renders_for_its_roles():
         (clerk, f"/admission/{stay.pk}/consent-form/?hospital_item={items['H-CHK'].pk}", "健康体检"),
         (office, "/admission/rounds/", stay.person.name),
         (office, "/admission/reviews/", "待审核事项"),
+        (office, "/admission/referral-rate/", "转诊率"),
         (doctor, "/admission/my-patients/", stay.person.name),
         (doctor, f"/admission/{stay.pk}/orders/", the_order.drord_no),
         (clerk, "/home/clerk/", "急诊待补手续"),
@@ -89,6 +90,7 @@ ENDPOINTS = [
     Endpoint("GET", "/admission/new/", allowed={Role.CLERK}, kind="page"),
     Endpoint("GET", "/admission/rounds/", allowed={Role.OFFICE}, kind="page"),
     Endpoint("GET", "/admission/reviews/", allowed={Role.OFFICE}, kind="page"),
+    Endpoint("GET", "/admission/referral-rate/", allowed={Role.OFFICE}, kind="page"),
     Endpoint("GET", "/admission/my-patients/", allowed={Role.DOCTOR}, kind="page"),
     Endpoint(
         "GET",
