@@ -3,7 +3,7 @@ here — they change only through the services (history, counter-entries), never
 
 from django.contrib import admin
 
-from core.admin import TrackedAdmin
+from core.admin import ReadOnlyAdmin, TrackedAdmin
 
 from .models import AdmissionPolicy, ChargeLine, InsuranceRegistration, Order, Stay, StayDiagnosis, StayReview
 
@@ -19,19 +19,6 @@ class AdmissionPolicyAdmin(TrackedAdmin):
         "split_window_days",
         "referral_rate_limit",
     )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written only by services: visible to admins, never edited or deleted here (ADM-12)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class DiagnosisInline(admin.TabularInline):

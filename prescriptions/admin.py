@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from core.admin import TrackedAdmin
+from core.admin import ReadOnlyAdmin, TrackedAdmin
 
 from .models import DaySupplyProfile, DrugApproval, Prescription, PrescriptionItem
 
@@ -39,17 +39,8 @@ class ItemInline(admin.TabularInline):
 
 
 @admin.register(Prescription)
-class PrescriptionAdmin(admin.ModelAdmin):
+class PrescriptionAdmin(ReadOnlyAdmin):
     list_display = ("number", "person", "doctor", "visit_type", "prescribed_on", "insured", "status")
     list_filter = ("visit_type", "status", "insured")
     search_fields = ("number", "person__name", "person__psn_no")
     inlines = [ItemInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.admin import TrackedAdmin
+from core.admin import ReadOnlyAdmin, TrackedAdmin
 
 from .models import (
     Accumulator,
@@ -75,19 +75,6 @@ class CenterExchangeAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnly(admin.ModelAdmin):
-    """Settlements and accumulators move only through the services (counter-entries, history)."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 class SettlementFundInline(admin.TabularInline):
     model = SettlementFund
     extra = 0
@@ -99,7 +86,7 @@ class SettlementFundInline(admin.TabularInline):
 
 
 @admin.register(Settlement)
-class SettlementAdmin(ReadOnly):
+class SettlementAdmin(ReadOnlyAdmin):
     list_display = (
         "medins_setl_id",
         "kind",
@@ -117,7 +104,7 @@ class SettlementAdmin(ReadOnly):
 
 
 @admin.register(Accumulator)
-class AccumulatorAdmin(ReadOnly):
+class AccumulatorAdmin(ReadOnlyAdmin):
     list_display = ("person", "insutype", "period_start", "deductible_used", "fund_paid", "updated_at")
     search_fields = ("person__name", "person__psn_no")
 
