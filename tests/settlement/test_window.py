@@ -3,6 +3,8 @@ discharge → pre-settle → settle → print receipt → reverse in a real brow
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.test import Client
 
@@ -84,9 +86,7 @@ def test_center_down_self_pay_then_resettle_via_api(center):
     resettled = clerk.post(f"/api/v1/settlements/{cash['id']}/resettle/", {}, HTTP_IDEMPOTENCY_KEY="s-3")
     assert resettled.status_code == 201, resettled.content
     refund = resettled.json()["original"]["refund"]
-    assert refund["amount"] == str(720 - float(resettled.json()["cash_pay"])) or float(
-        refund["amount"]
-    ) == 720 - float(resettled.json()["cash_pay"])
+    assert Decimal(refund["amount"]) == Decimal("720.00") - Decimal(resettled.json()["cash_pay"])
 
 
 ENDPOINTS = [
@@ -141,7 +141,6 @@ def test_clerk_pre_settles_settles_prints_and_reverses(page, live_server, artifa
 def test_clerk_registers_an_outpatient_visit_charges_and_settles(page, live_server, artifacts_dir, center):
     """Issue 12 outpatient journey: card read → 门诊挂号 (2201) → 诊查费 by search → 结算 (2207) → 结算单."""
     import datetime
-    from decimal import Decimal
 
     from drug_catalog.models import CatalogItem, CatalogVersion, HospitalItem
     from tests.factories import DepartmentFactory, PractitionerFactory
