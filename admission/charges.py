@@ -104,10 +104,8 @@ def hospital_item_type(hospital_item: HospitalItem) -> str:
 
 def _catalog_item(hospital_item: HospitalItem, day: datetime.date) -> CatalogItem | None:
     """The national item this hospital item maps to in the catalog in force on `day` (REM-7)."""
-    if not hospital_item.med_list_codg:
-        return None
-    region = catalog_selectors.catalog_region()
-    return catalog_selectors.items_as_of(region, day).filter(code=hospital_item.med_list_codg).first()
+    code = hospital_item.med_list_codg
+    return catalog_selectors.national_items_by_code([code], on_date=day).get(code) if code else None
 
 
 def consent_record(

@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from admission import charges, services
+from admission import charges, selectors, services
 from admission.models import Order, Stay, WardRound
 from core.errors import DomainError
 from drug_catalog.models import HospitalItem
@@ -98,10 +98,7 @@ class Seeder:
         )
 
     def free_bed(self, ward: Ward) -> Bed | None:
-        occupied = Stay.objects.open().filter(bed__ward=ward).values("bed_id")
-        return (
-            Bed.objects.filter(ward=ward, is_active=True).exclude(pk__in=occupied).order_by("number").first()
-        )
+        return selectors.free_beds(ward).first()
 
     def admit(
         self, ward_code: str, days: int, *, kind="normal", read=True, bed=True, diagnoses=None, trauma=None

@@ -34,10 +34,14 @@ def formalities_overdue(
     is_workday: Callable[[datetime.date], bool] = is_working_day,
 ) -> bool:
     """ADM-3: overdue (stay not recognised for the fund) when not completed by the deadline."""
-    deadline = formalities_deadline(admitted_on, working_days, is_workday)
-    if completed_on is not None:
-        return completed_on > deadline
-    return today > deadline
+    return deadline_passed(formalities_deadline(admitted_on, working_days, is_workday), completed_on, today)
+
+
+def deadline_passed(
+    deadline: datetime.date, completed_on: datetime.date | None, today: datetime.date
+) -> bool:
+    """Completed after the deadline, or still not completed once the deadline day is over."""
+    return (completed_on if completed_on is not None else today) > deadline
 
 
 def icd10_category(code: str) -> str:

@@ -27,6 +27,8 @@ from admission.models import (
     Transfer,
 )
 from core.errors import DomainError
+from core.workdays import working_days_until
+from hospital.models import Bed
 
 CLASS_LABELS = {"A": "甲类", "B": "乙类", "C": "丙类", "": "未对照"}
 SELF_PAY_LABELS = {
@@ -57,10 +59,9 @@ def formalities_overdue(stay: Stay, today: datetime.date | None = None) -> bool:
     """ADM-3: an emergency self-pay admission whose formalities passed the deadline is not recognised."""
     if stay.formalities_due is None:
         return False
-    today = today or timezone.localdate()
-    if stay.formalities_completed_on is not None:
-        return stay.formalities_completed_on > stay.formalities_due
-    return today > stay.formalities_due
+    return rules.deadline_passed(
+        stay.formalities_due, stay.formalities_completed_on, today or timezone.localdate()
+    )
 
 
 @dataclass
@@ -95,6 +96,12 @@ def _fund_rule(stay: Stay) -> str:
         if rule in reason:
             return rule
     return "ADM-5"
+
+
+def free_beds(ward) -> QuerySet[Bed]:
+    """ADM-5: the ward's active beds without an open stay."""
+    occupied = Stay.objects.open().filter(bed__ward=ward).values("bed_id")
+    return Bed.objects.filter(ward=ward, is_active=True).exclude(pk__in=occupied).order_by("number")
 
 
 def custody_deadline(stay: Stay, policy: AdmissionPolicy) -> datetime.datetime:
@@ -151,17 +158,11 @@ def formalities_countdown(today: datetime.date | None = None) -> list[dict[str, 
         .select_related("person", "ward", "bed")
         .order_by("formalities_due")
     ):
-        working_days_left = 0
-        day = today
-        while day < stay.formalities_due:
-            day += datetime.timedelta(days=1)
-            if rules.is_working_day(day):
-                working_days_left += 1
         rows.append(
             {
                 "stay": stay,
                 "due": stay.formalities_due,
-                "left": working_days_left,
+                "left": working_days_until(today, stay.formalities_due),
                 "overdue": today > stay.formalities_due,
             }
         )

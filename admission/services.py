@@ -32,7 +32,8 @@ from admission.models import (
 )
 from core.errors import ConflictError, DomainError
 from hospital.models import Bed, Department, Practitioner, Ward
-from insured.models import CardRead, Enrollment, InsuredPerson
+from insured.models import CardRead, InsuredPerson
+from insured.selectors import basic_enrollment
 
 
 @dataclass(frozen=True)
@@ -309,19 +310,6 @@ def _set_fund_status(stay: Stay, status: str, reason: str, actor: Any) -> None:
     stay.save(update_fields=["fund_status", "fund_status_reason", "updated_by", "updated_at"])
 
 
-def _basic_enrollment(person: InsuredPerson) -> Enrollment:
-    enrollment = (
-        person.enrollments.filter(status=Enrollment.Status.ACTIVE, is_basic=True)
-        .select_related("insutype")
-        .first()
-    )
-    if enrollment is None:
-        raise DomainError(
-            f"{person.name} 无有效的基本医疗保险参保记录（INS-3）。", code="not_enrolled", rule="INS-3"
-        )
-    return enrollment
-
-
 def _center():
     from settlement.center.client import CenterClient
 
@@ -336,7 +324,7 @@ def registration_register(*, actor: Any, stay: Stay, card_read: CardRead) -> lis
 
     if selectors.active_registration(stay) is not None:
         raise ConflictError("该住院已有有效的医保登记。", code="already_registered")
-    enrollment = _basic_enrollment(stay.person)
+    enrollment = basic_enrollment(stay.person)
     credential = card_read.credential
     main = stay.diagnoses.filter(stage=DiagnosisStage.ADMISSION, is_main=True).first()
     diagnoses = list(

@@ -157,10 +157,7 @@ def admit(request: HttpRequest) -> HttpResponse:
 def free_beds(request: HttpRequest) -> HttpResponse:
     """htmx: the free beds of a ward (ADM-5: one active patient per bed)."""
     ward = Ward.objects.filter(pk=request.GET.get("ward") or 0).first()
-    beds = []
-    if ward:
-        occupied = Stay.objects.open().filter(bed__ward=ward).values("bed_id")
-        beds = Bed.objects.filter(ward=ward, is_active=True).exclude(pk__in=occupied)
+    beds = selectors.free_beds(ward) if ward else []
     return render(request, "admission/_bed_options.html", {"beds": beds})
 
 

@@ -20,6 +20,15 @@ def is_working_day(day: datetime.date) -> bool:
         raise CalendarUnknown(f"{day.year} 年节假日安排尚未收录，无法计算工作日") from exc
 
 
+def working_days_until(start: datetime.date, end: datetime.date) -> int:
+    """Working days after `start` up to and including `end` (0 when `end` is not later)."""
+    count, day = 0, start
+    while day < end:
+        day += datetime.timedelta(days=1)
+        count += is_working_day(day)
+    return count
+
+
 def add_working_days(
     start: datetime.date, count: int, is_workday: Callable[[datetime.date], bool] = is_working_day
 ) -> datetime.date:

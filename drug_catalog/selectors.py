@@ -87,17 +87,34 @@ def search(query: str, *, region: str, on_date: datetime.date, limit: int = 20) 
     return found
 
 
+def _narrowest_ratio(item: CatalogItem, rows) -> Decimal | None:
+    """SET-2: an exact insurance and person type beats a blank one, a later version an earlier one."""
+    best = sorted(rows, key=lambda r: (r.insutype == "", r.psn_type == "", -r.effective_from.toordinal()))
+    return best[0].ratio if best else item.b_self_pay_ratio
+
+
+def _ratio_rows(on_date: datetime.date, insutype: str, psn_type: str):
+    return BSelfPayRatio.objects.filter(BSelfPayRatio.valid_on_filter(on_date)).filter(
+        Q(insutype__in=[insutype, ""]) & Q(psn_type__in=[psn_type, ""])
+    )
+
+
 def b_self_pay_ratio(
     item: CatalogItem, *, insutype: str, psn_type: str, on_date: datetime.date
 ) -> Decimal | None:
     """SET-2: the narrowest dated row (item × insurance type × person type); else the item's default."""
-    rows = BSelfPayRatio.objects.filter(BSelfPayRatio.valid_on_filter(on_date), item=item).filter(
-        Q(insutype__in=[insutype, ""]) & Q(psn_type__in=[psn_type, ""])
-    )
-    best = sorted(rows, key=lambda r: (r.insutype == "", r.psn_type == "", -r.effective_from.toordinal()))
-    if best:
-        return best[0].ratio
-    return item.b_self_pay_ratio
+    return _narrowest_ratio(item, _ratio_rows(on_date, insutype, psn_type).filter(item=item))
+
+
+def b_self_pay_ratios(
+    items, *, insutype: str, psn_type: str, on_date: datetime.date
+) -> dict[int, Decimal | None]:
+    """b_self_pay_ratio for many items in one query (a settlement's lines), keyed by item id."""
+    items = list(items)
+    rows: dict[int, list] = {}
+    for row in _ratio_rows(on_date, insutype, psn_type).filter(item__in=items):
+        rows.setdefault(row.item_id, []).append(row)
+    return {item.pk: _narrowest_ratio(item, rows.get(item.pk, [])) for item in items}
 
 
 # --- 目录对照 ---------------------------------------------------------------------------------------

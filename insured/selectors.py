@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from core.errors import DomainError
 from core.roles import Role, has_role
 from insured import rules
 from insured.models import CardRead, Enrollment, InsuredPerson, Sanction, SanctionPolicy
@@ -83,6 +84,20 @@ def window_assessment(person: InsuredPerson, day: datetime.date | None = None) -
         sanctions=sanctions,
         institution_code=settings.HOSPITAL["CODE"],
     )
+
+
+def basic_enrollment(person: InsuredPerson, *, required: bool = True) -> Enrollment | None:
+    """The person's active basic medical insurance (险种 and 人员类别 loaded); INS-3 when there is none."""
+    enrollment = (
+        person.enrollments.filter(status=Enrollment.Status.ACTIVE, is_basic=True)
+        .select_related("insutype", "psn_type")
+        .first()
+    )
+    if enrollment is None and required:
+        raise DomainError(
+            f"{person.name} 无有效的基本医疗保险参保记录（INS-3）。", code="not_enrolled", rule="INS-3"
+        )
+    return enrollment
 
 
 def person_summary(person: InsuredPerson, user: Any) -> dict[str, Any]:

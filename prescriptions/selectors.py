@@ -48,9 +48,6 @@ class CheckAnswer:
     lines: list[rules.ItemInput] = field(default_factory=list)
 
 
-catalog_region = catalog_selectors.catalog_region  # REM-7: the care region's catalog
-
-
 def person_by_psn_no(psn_no: str) -> InsuredPerson:
     person = InsuredPerson.objects.filter(psn_no=psn_no).first()
     if person is None:
@@ -123,14 +120,15 @@ def resolve_items(
 ) -> tuple[dict[str, rules.CatalogFacts], dict[str, CatalogItem]]:
     """Codes may be national (med_list_codg) or the hospital's own (medins_list_codg). A hospital item
     is judged as its mapped national item, but is fund-payable only with an approved mapping (FEE-1)."""
-    items = catalog_selectors.items_as_of(catalog_region(), on_date)
-    national = {i.code: i for i in items.filter(code__in=set(codes))}
+    national = catalog_selectors.national_items_by_code(codes, on_date=on_date)
     facts = {code: catalog_facts(item) for code, item in national.items()}
     by_code: dict[str, CatalogItem] = dict(national)
     missing = [c for c in codes if c not in national]
     if missing:
         hospital_items = HospitalItem.objects.filter(medins_list_codg__in=missing).exclude(med_list_codg="")
-        targets = {i.code: i for i in items.filter(code__in={h.med_list_codg for h in hospital_items})}
+        targets = catalog_selectors.national_items_by_code(
+            [h.med_list_codg for h in hospital_items], on_date=on_date
+        )
         for hospital_item in hospital_items:
             target = targets.get(hospital_item.med_list_codg)
             if target is None:

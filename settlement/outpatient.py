@@ -19,11 +19,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from admission import sequences
+from admission.rules import icd10_category
 from core.errors import ConflictError, DomainError
 from drug_catalog import selectors as catalog_selectors
 from drug_catalog.models import CatalogItem, HospitalItem
 from hospital.models import Department, Practitioner
-from insured.models import CardRead, Enrollment
+from insured.models import CardRead
+from insured.selectors import basic_enrollment
 from settlement import rules, selectors, services
 from settlement.center import transactions
 from settlement.center.client import CenterError
@@ -34,11 +36,11 @@ MED_TYPES = {"11": "11 普通门诊", "13": "13 急诊", "14": "14 门诊慢特�
 
 def chronic_filing(person, disease_code: str, on_date: datetime.date) -> ChronicDiseaseFiling | None:
     """SET-5: the person's approved filing for this disease valid on the date (same ICD-10 category)."""
-    category = disease_code.strip().upper().replace(".", "")[:3]
+    category = icd10_category(disease_code)
     for filing in ChronicDiseaseFiling.objects.filter(
         ChronicDiseaseFiling.valid_on_filter(on_date), person=person, approved_by_center=True
     ):
-        if filing.disease_code.upper().replace(".", "")[:3] == category:
+        if icd10_category(filing.disease_code) == category:
             return filing
     return None
 
@@ -82,15 +84,7 @@ def visit_register(
             {"rule": "ADM-8", "message": f"同一天多次刷卡视为一次就诊：沿用门诊号 {existing.visit_no}。"}
         )
         return existing, notices
-    enrollment = (
-        person.enrollments.filter(status=Enrollment.Status.ACTIVE, is_basic=True)
-        .select_related("insutype")
-        .first()
-    )
-    if enrollment is None:
-        raise DomainError(
-            f"{person.name} 无有效的基本医疗保险参保记录（INS-3）。", code="not_enrolled", rule="INS-3"
-        )
+    enrollment = basic_enrollment(person)
     try:
         with transaction.atomic(durable=True):
             visit = OutpatientVisit.objects.create(
@@ -161,9 +155,7 @@ def visit_register_at_center(*, actor: Any, visit: OutpatientVisit) -> list[dict
 
 
 def _price_for(code: str, on_date: datetime.date) -> tuple[HospitalItem | None, CatalogItem | None]:
-    item = (
-        catalog_selectors.items_as_of(catalog_selectors.catalog_region(), on_date).filter(code=code).first()
-    )
+    item = catalog_selectors.national_items_by_code([code], on_date=on_date).get(code)
     hospital_item = (
         HospitalItem.objects.filter(
             Q(med_list_codg=code) | Q(medins_list_codg=code),
@@ -255,11 +247,8 @@ def visit_add_item(
             raise ConflictError("该就诊已结算或撤销。", code="visit_closed")
         item = None
         if hospital_item.fund_payable_on(locked.visit_date):
-            item = (
-                catalog_selectors.items_as_of(catalog_selectors.catalog_region(), locked.visit_date)
-                .filter(code=hospital_item.med_list_codg)
-                .first()
-            )
+            code = hospital_item.med_list_codg
+            item = catalog_selectors.national_items_by_code([code], on_date=locked.visit_date).get(code)
         reason = "" if item and not item.non_payable else ("fee6" if item else "unmapped")
         charge = _charge(
             locked,
@@ -308,7 +297,7 @@ def visit_facts(visit: OutpatientVisit, *, use_personal_account: bool = True):
         )
         for c in visit.charges.all()
     ]
-    enrollment = visit.person.enrollments.filter(status=Enrollment.Status.ACTIVE, is_basic=True).first()
+    enrollment = basic_enrollment(visit.person, required=False)
     balance = enrollment.balance if enrollment and visit.insutype != "390" else None
     result = rules.settle(
         lines,

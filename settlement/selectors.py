@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
 from core.errors import DomainError
@@ -169,27 +168,14 @@ class StayFacts:
 
 def _catalog_terms(codes: set[str], on_date: datetime.date, insutype: str, psn_type: str) -> dict[str, dict]:
     """Per national code: class, payment standard and SET-2 class-B share, in two queries."""
-    from drug_catalog.models import BSelfPayRatio
-    from drug_catalog.selectors import catalog_region, items_as_of
+    from drug_catalog.selectors import b_self_pay_ratios, national_items_by_code
 
-    items = {i.code: i for i in items_as_of(catalog_region(), on_date).filter(code__in=codes)}
-    ratios: dict[int, list] = {}
-    for row in BSelfPayRatio.objects.filter(
-        BSelfPayRatio.valid_on_filter(on_date), item__in=items.values()
-    ).filter(Q(insutype__in=[insutype, ""]) & Q(psn_type__in=[psn_type, ""])):
-        ratios.setdefault(row.item_id, []).append(row)
-    terms = {}
-    for code, item in items.items():
-        narrow = sorted(
-            ratios.get(item.pk, []),
-            key=lambda r: (r.insutype == "", r.psn_type == "", -r.effective_from.toordinal()),
-        )
-        terms[code] = {
-            "class": item.insurance_class,
-            "price_cap": item.price_cap,
-            "b_ratio": narrow[0].ratio if narrow else item.b_self_pay_ratio,
-        }
-    return terms
+    items = national_items_by_code(codes, on_date=on_date)
+    ratios = b_self_pay_ratios(items.values(), insutype=insutype, psn_type=psn_type, on_date=on_date)
+    return {
+        code: {"class": item.insurance_class, "price_cap": item.price_cap, "b_ratio": ratios[item.pk]}
+        for code, item in items.items()
+    }
 
 
 def stay_fee_lines(stay, *, covers_to: datetime.date, insutype: str, psn_type: str) -> list[rules.FeeLine]:
@@ -259,19 +245,11 @@ def stay_settlement_facts(
     stay, *, use_personal_account: bool = True, on_date: datetime.date | None = None
 ) -> StayFacts:
     from admission.selectors import active_registration, fund_recognition
-    from insured.models import Enrollment
+    from insured.selectors import basic_enrollment
     from settlement.models import Accumulator, DeductiblePeriod
 
     registration = active_registration(stay)
-    enrollment = (registration.enrollment if registration else None) or (
-        stay.person.enrollments.filter(status=Enrollment.Status.ACTIVE, is_basic=True)
-        .select_related("insutype", "psn_type")
-        .first()
-    )
-    if enrollment is None:
-        raise DomainError(
-            f"{stay.person.name} 无有效的基本医疗保险参保记录（INS-3）。", code="not_enrolled", rule="INS-3"
-        )
+    enrollment = (registration.enrollment if registration else None) or basic_enrollment(stay.person)
     insutype = registration.insutype if registration else enrollment.insutype.code
     day = on_date or (
         timezone.localtime(stay.discharged_at).date() if stay.discharged_at else timezone.localdate()
