@@ -143,7 +143,7 @@ def bench_stay_pre_settle(line_count: int, rounds: int = 30) -> None:
     from drug_catalog.models import HospitalItem
     from hospital.models import Bed, Practitioner, Ward
     from insured.models import CardRead, CardReader, InsuredPerson
-    from settlement import services
+    from settlement import selectors
 
     user = get_user_model().objects.get(username="clerk")
     stay = Stay.objects.filter(ipt_no__startswith="ZY", attending_doctor__staff_no="BENCH").first()
@@ -207,7 +207,7 @@ def bench_stay_pre_settle(line_count: int, rounds: int = 30) -> None:
     samples = []
     for _ in range(rounds):
         started = time.perf_counter()
-        facts = services.stay_facts(stay)
+        facts = selectors.stay_settlement_facts(stay)
         samples.append((time.perf_counter() - started) * 1000)
     print(
         f"stay pre-settle (hospital side) {count} lines: p50 {statistics.median(samples):.1f} ms, "

@@ -210,7 +210,6 @@ class ItemOutcome:
     judged_days: Decimal | None = None  # the larger of computed and declared
     self_pay: bool = False
     self_pay_reasons: list[str] = field(default_factory=list)
-    supply_units: Decimal | None = None
 
 
 @dataclass
@@ -397,7 +396,6 @@ def check_prescription(
         if facts.is_drug:
             outcome.days_supply = days_supply(line.quantity, facts.pack_size, line.dose, line.frequency)
             outcome.judged_days = judged_days(outcome.days_supply, line.days)
-            outcome.supply_units = line.quantity * facts.pack_size
             if outcome.judged_days is None:
                 add(
                     RuleId.RX_2,

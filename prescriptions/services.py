@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -135,7 +136,7 @@ def _item_row(
         dose_unit=item.min_unit or item.unit,
         frequency=line.frequency,
         declared_days=line.days,
-        days_supply=outcome.days_supply.quantize(rules.Decimal("0.01")) if outcome.days_supply else None,
+        days_supply=outcome.days_supply.quantize(Decimal("0.01")) if outcome.days_supply else None,
         supply_ends_on=rules.supply_end(prescription.prescribed_on, outcome.judged_days)
         if is_oral_drug
         else None,

@@ -274,15 +274,8 @@ def visit_facts(visit: OutpatientVisit, *, use_personal_account: bool = True):
         on_date=visit.visit_date,
     )
     policy = selectors.as_rule_policy(version)
-    from settlement.models import Accumulator
-
-    period_start = selectors.settlement_year_start(version, visit.visit_date)
-    accumulator = Accumulator.objects.filter(
-        person=visit.person, insutype=visit.insutype, period_start=period_start
-    ).first()
-    accumulators = rules.Accumulators(
-        accumulator.deductible_used if accumulator else rules.ZERO,
-        accumulator.fund_paid if accumulator else rules.ZERO,
+    period_start, accumulators = selectors.person_accumulators(
+        visit.person, visit.insutype, version, visit.visit_date
     )
     lines = [
         rules.FeeLine(

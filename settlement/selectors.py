@@ -241,12 +241,26 @@ def stay_charges_total(stay) -> Decimal:
     return rules.money(ChargeLine.objects.filter(stay=stay).aggregate(total=Sum("amount"))["total"] or 0)
 
 
+def person_accumulators(
+    person, insutype: str, version: PolicyParameter, day: datetime.date
+) -> tuple[datetime.date, rules.Accumulators]:
+    """The settlement year holding `day` and the person's figures in it (the hospital's copy); a
+    deductible paid per settlement starts from zero each time (SET-3)."""
+    from settlement.models import Accumulator, DeductiblePeriod
+
+    period_start = settlement_year_start(version, day)
+    row = Accumulator.objects.filter(person=person, insutype=insutype, period_start=period_start).first()
+    deductible_used = row.deductible_used if row else rules.ZERO
+    if version.deductible_period == DeductiblePeriod.PER_SETTLEMENT:
+        deductible_used = rules.ZERO
+    return period_start, rules.Accumulators(deductible_used, row.fund_paid if row else rules.ZERO)
+
+
 def stay_settlement_facts(
     stay, *, use_personal_account: bool = True, on_date: datetime.date | None = None
 ) -> StayFacts:
     from admission.selectors import active_registration, fund_recognition
     from insured.selectors import basic_enrollment
-    from settlement.models import Accumulator, DeductiblePeriod
 
     registration = active_registration(stay)
     enrollment = (registration.enrollment if registration else None) or basic_enrollment(stay.person)
@@ -262,16 +276,7 @@ def stay_settlement_facts(
         on_date=day,
     )
     policy = as_rule_policy(version)
-    period_start = settlement_year_start(version, day)
-    accumulator = Accumulator.objects.filter(
-        person=stay.person, insutype=insutype, period_start=period_start
-    ).first()
-    accumulators = rules.Accumulators(
-        accumulator.deductible_used if accumulator else rules.ZERO,
-        accumulator.fund_paid if accumulator else rules.ZERO,
-    )
-    if version.deductible_period == DeductiblePeriod.PER_SETTLEMENT:
-        accumulators = rules.Accumulators(rules.ZERO, accumulators.fund_paid_ytd)
+    period_start, accumulators = person_accumulators(stay.person, insutype, version, day)
     if stay.kind == "transfer_in" and stay.transfer_in_deductible_paid is not None:
         policy, accumulators = rules.transfer_deductible(
             policy, accumulators, stay.transfer_in_deductible_paid

@@ -64,11 +64,6 @@ def _new_medins_setl_id() -> str:
 # --- reading a stay for settlement ---------------------------------------------------------------
 
 
-def stay_facts(stay: Stay, *, use_personal_account: bool = True, on_date: datetime.date | None = None):
-    """Everything the engine needs for the stay's unsettled charges, as plain data (pure afterwards)."""
-    return selectors.stay_settlement_facts(stay, use_personal_account=use_personal_account, on_date=on_date)
-
-
 def direct_settlement_problems(stay: Stay) -> list[dict[str, str]]:
     """Why the stay cannot be settled directly through the center (INS-4, INS-5, ADM-3/4/5)."""
     from admission.selectors import active_registration, fund_recognition
@@ -94,7 +89,7 @@ def stay_pre_settle(*, actor: Any, stay: Stay, use_personal_account: bool = True
     """试算: the hospital's calculation and, when the stay is registered, the center's (2303).
     Nothing of the settlement is written; fee lines not yet at the center are uploaded (2301),
     as they would be by the regular upload."""
-    facts = stay_facts(stay, use_personal_account=use_personal_account)
+    facts = selectors.stay_settlement_facts(stay, use_personal_account=use_personal_account)
     answer: dict[str, Any] = {
         "local": facts.result,
         "policy": facts.policy,
@@ -299,7 +294,9 @@ def _settle_at_center(
     actor, pending: Settlement, stay: Stay, use_personal_account: bool, mid: bool
 ) -> Settlement:
     """Steps 2 and 3."""
-    facts = stay_facts(stay, use_personal_account=use_personal_account, on_date=pending.covers_to)
+    facts = selectors.stay_settlement_facts(
+        stay, use_personal_account=use_personal_account, on_date=pending.covers_to
+    )
     registration = facts.registration
     try:
         fees_upload(actor=actor, stay=stay, up_to=pending.covers_to)
@@ -446,7 +443,7 @@ def stay_settle_self_pay(*, actor: Any, stay: Stay, idempotency_key: str, reason
         return _same_request(existing, stay)
     total = selectors.stay_charges_total(stay)
     try:  # the hospital's own calculation, to explain the bill; a remote person's policy may be unknown here
-        facts = stay_facts(stay, use_personal_account=False)
+        facts = selectors.stay_settlement_facts(stay, use_personal_account=False)
         explanation, insutype = selectors.result_as_json(facts.result, facts.policy), facts.insutype
     except DomainError as error:
         explanation, insutype = {"note": error.message}, ""
