@@ -233,14 +233,12 @@ def charge_days(stay: Stay) -> list[datetime.date]:
     )
 
 
-def discharge_missing(stay: Stay, discharge_diagnoses_given: bool = False) -> list[dict[str, str]]:
+def discharge_missing(stay: Stay) -> list[dict[str, str]]:
     """ADM-10: what still blocks discharge, each with its rule id and a Chinese message."""
     from prescriptions.rules import show_days
+    from prescriptions.selectors import profile_as_of
 
-    has_main = (
-        discharge_diagnoses_given
-        or stay.diagnoses.filter(stage=DiagnosisStage.DISCHARGE, is_main=True).exists()
-    )
+    has_main = stay.diagnoses.filter(stage=DiagnosisStage.DISCHARGE, is_main=True).exists()
     charged_orders = ChargeLine.objects.filter(stay=stay).values("order_id")
     orders_without_charge = (
         Order.objects.filter(stay=stay).exclude(status=Order.Status.CANCELLED).exclude(pk__in=charged_orders)
@@ -253,12 +251,16 @@ def discharge_missing(stay: Stay, discharge_diagnoses_given: bool = False) -> li
         .select_related("hospital_item")
     )
     problems = []
+    limit = None  # RX-3's discharge limit is the hospital's day-supply profile (data), read when needed
     for line in ChargeLine.objects.filter(
         stay=stay, discharge_medication=True, quantity__gt=0
     ).select_related("order"):
         days = _discharge_medication_days(line)
-        if days is not None and days > 15:
-            problems.append(f"{line.hospital_item.name} 出院带药 {show_days(days)} 天量超过 15 天（RX-3）")
+        limit = limit or profile_as_of(timezone.localdate()).discharge_days
+        if days is not None and days > limit:
+            problems.append(
+                f"{line.hospital_item.name} 出院带药 {show_days(days)} 天量超过 {limit} 天（RX-3）"
+            )
     return rules.discharge_checklist(
         has_main_diagnosis=has_main,
         orders_without_charge=[f"{o.drord_no} {o.content}" for o in orders_without_charge],

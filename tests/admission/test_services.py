@@ -351,3 +351,16 @@ def test_referral_rate_per_month(hospital):
     )
     [march] = selectors.referral_rate_by_month(2026)
     assert march["month"] == 3 and march["rate"] == Decimal("100.00") and march["exceeded"]
+
+
+@pytest.mark.parametrize(("boxes", "blocked"), [("1", False), ("2", True)])
+def test_discharge_medication_over_15_days_blocks_discharge(hospital, items, boxes, blocked):
+    """RX-3 in the ADM-10 checklist: 24 capsules at 1 tid last 8 days (allowed), 48 last 16 (> 15)."""
+    stay = admit(hospital)
+    take_home = order(hospital, stay, items["H-AMX"], kind="discharge_med", frequency="tid")
+    charge(hospital, stay, take_home, boxes)
+    services.discharge_order(actor=hospital.clerk, stay=stay)
+    missing = [m["message"] for m in selectors.discharge_missing(stay) if m["rule"] == "RX-3"]
+    assert bool(missing) is blocked
+    if blocked:
+        assert "16 天量超过 15 天（RX-3）" in missing[0]
