@@ -311,7 +311,7 @@ def _set_fund_status(stay: Stay, status: str, reason: str, actor: Any) -> None:
 
 
 def _center():
-    from settlement.center.client import CenterClient
+    from center.client import CenterClient
 
     return CenterClient.from_settings()
 
@@ -319,8 +319,8 @@ def _center():
 def registration_register(*, actor: Any, stay: Stay, card_read: CardRead) -> list[dict[str, str]]:
     """2401 at the center, then the registration row. A center failure leaves the stay admitted
     without registration and says so; the clerk retries from the stay page."""
-    from settlement.center import transactions
-    from settlement.center.client import CenterError
+    from center import transactions
+    from center.client import CenterError
 
     if selectors.active_registration(stay) is not None:
         raise ConflictError("该住院已有有效的医保登记。", code="already_registered")
@@ -428,7 +428,7 @@ def registration_cancel(
     *, actor: Any, registration: InsuranceRegistration, reason: str
 ) -> InsuranceRegistration:
     """2404: cancel the center registration; the stay may be registered again, same number and charges."""
-    from settlement.center import transactions
+    from center import transactions
 
     if registration.status != InsuranceRegistration.Status.REGISTERED:
         raise ConflictError("该医保登记已撤销。", code="registration_cancelled")
@@ -707,8 +707,8 @@ def stay_discharge(
 
 
 def _center_discharge(actor: Any, stay: Stay) -> list[dict[str, str]]:
-    from settlement.center import transactions
-    from settlement.center.client import CenterError
+    from center import transactions
+    from center.client import CenterError
 
     registration = selectors.active_registration(stay)
     if registration is None:

@@ -193,7 +193,7 @@ def run() -> int:
             simulator = [
                 f"{bin_}/python",
                 "-m",
-                "settlement.simulator",
+                "center.simulator",
                 "--port",
                 str(center_port),
                 "--data-dir",

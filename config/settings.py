@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "diagnoses",
     "prescriptions",
     "admission",
+    "center",
     "settlement",
     "remote_care",
     "audit",

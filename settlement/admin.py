@@ -4,7 +4,6 @@ from core.admin import ReadOnlyAdmin, TrackedAdmin
 
 from .models import (
     Accumulator,
-    CenterExchange,
     ChronicDiseaseFiling,
     PolicyBand,
     PolicyParameter,
@@ -44,35 +43,6 @@ class PolicyParameterAdmin(TrackedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return obj is None or not obj.in_use
-
-
-@admin.register(CenterExchange)
-class CenterExchangeAdmin(admin.ModelAdmin):
-    """The center message log: read-only for everyone (it is evidence)."""
-
-    list_display = (
-        "started_at",
-        "infno",
-        "msgid",
-        "status",
-        "infcode",
-        "attempts",
-        "duration_ms",
-        "subject",
-        "actor",
-    )
-    list_filter = ("status", "infno")
-    search_fields = ("msgid", "subject", "inf_refmsgid")
-    readonly_fields = [f.name for f in CenterExchange._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class SettlementFundInline(admin.TabularInline):

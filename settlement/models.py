@@ -6,7 +6,6 @@ A version in use is never edited: once its effective date has come, only closing
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -138,52 +137,6 @@ class PolicyBand(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lower}–{self.upper or '∞'}：{self.fund_ratio}"
-
-
-class CenterExchange(models.Model):
-    """One message exchanged with the insurance center: request, reply, timing, retries (PII masked).
-
-    Written outside the business transaction, so the log survives a rollback of the work it served.
-    """
-
-    class Status(models.TextChoices):
-        SENDING = "sending", "发送中"
-        OK = "ok", "成功"
-        REJECTED = "rejected", "中心拒绝"
-        TIMEOUT = "timeout", "超时"
-        UNAVAILABLE = "unavailable", "中心不可用"
-        GARBLED = "garbled", "报文无法解析"
-
-    msgid = models.CharField("发送方报文ID", max_length=30, unique=True)
-    infno = models.CharField("交易编号", max_length=6, db_index=True)
-    subject = models.CharField(
-        "业务对象", max_length=60, blank=True, db_index=True, help_text="如 admission:12"
-    )
-    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.SENDING)
-    request = models.JSONField("请求报文（已脱敏）")
-    response = models.JSONField("应答报文（已脱敏）", null=True, blank=True)
-    infcode = models.IntegerField("infcode", null=True, blank=True)
-    inf_refmsgid = models.CharField("接收方报文ID", max_length=40, blank=True)
-    err_msg = models.TextField("错误信息", blank=True)
-    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
-    started_at = models.DateTimeField("开始时间", auto_now_add=True, db_index=True)
-    duration_ms = models.PositiveIntegerField("耗时（毫秒）", null=True, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="经办人",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-
-    class Meta:
-        verbose_name = "中心交易日志"
-        verbose_name_plural = "中心交易日志"
-        ordering = ["-started_at"]
-
-    def __str__(self) -> str:
-        return f"{self.infno} {self.msgid} {self.get_status_display()}"
 
 
 # --- Settlements (issue 12) -------------------------------------------------------------------

@@ -20,6 +20,8 @@ from django.utils import timezone
 
 from admission import sequences
 from admission.rules import icd10_category
+from center import transactions
+from center.client import CenterError
 from core.errors import ConflictError, DomainError
 from drug_catalog import selectors as catalog_selectors
 from drug_catalog.models import CatalogItem, HospitalItem
@@ -27,8 +29,6 @@ from hospital.models import Department, Practitioner
 from insured.models import CardRead
 from insured.selectors import basic_enrollment
 from settlement import rules, selectors, services
-from settlement.center import transactions
-from settlement.center.client import CenterError
 from settlement.models import ChronicDiseaseFiling, OutpatientCharge, OutpatientVisit, Settlement
 
 MED_TYPES = {"11": "11 普通门诊", "13": "13 急诊", "14": "14 门诊慢特病"}

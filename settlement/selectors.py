@@ -86,7 +86,7 @@ def settlement_year_start(version: PolicyParameter, on_date: datetime.date) -> d
 
 def center_health() -> dict:
     """The last exchange with the insurance center (the sync issue adds the last sync here)."""
-    from settlement.models import CenterExchange
+    from center.models import CenterExchange
 
     last = CenterExchange.objects.order_by("-started_at").first()
     if last is None:

@@ -23,10 +23,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from admission.models import ChargeLine, Stay
+from center import transactions
+from center.client import CenterClient, CenterError, CenterRejected
 from core.errors import ConflictError, DomainError
 from settlement import rules, selectors
-from settlement.center import transactions
-from settlement.center.client import CenterClient, CenterError, CenterRejected
 from settlement.models import (
     Accumulator,
     AccumulatorEntry,
@@ -285,7 +285,7 @@ def _open_pending(actor, stay, idempotency_key, use_personal_account, mid) -> Se
 
 
 def _next_msgid() -> str:
-    from settlement.center.client import next_msgid
+    from center.client import next_msgid
 
     return next_msgid()
 

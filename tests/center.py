@@ -21,13 +21,13 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def center_simulator():
-    """The simulated center as a separate process (python -m settlement.simulator), TIF-signed."""
+    """The simulated center as a separate process (python -m center.simulator), TIF-signed."""
     port = _free_port()
     process = subprocess.Popen(
         [
             sys.executable,
             "-m",
-            "settlement.simulator",
+            "center.simulator",
             "--port",
             str(port),
             "--auth",

@@ -260,7 +260,7 @@ def test_masking_per_role():
 def test_registry_exported_for_the_simulated_center(tmp_path):
     from django.core.management import call_command
 
-    from settlement.simulator.state import CenterState
+    from center.simulator.state import CenterState
 
     person = make_person(name="李雷")
     call_command("export_center_roster", output=str(tmp_path / "persons.json"), verbosity=0)

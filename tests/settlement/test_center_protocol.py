@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from settlement.center import protocol
-from settlement.center.auth import PROFILES, SignatureError, auth_from_config, tif_signature
+from center import protocol
+from center.auth import PROFILES, SignatureError, auth_from_config, tif_signature
 
 AT = datetime.datetime(2026, 11, 24, 9, 30, 5)
 INSTITUTION = protocol.Institution("H61010300123", "西安市示范第一人民医院", "610103")

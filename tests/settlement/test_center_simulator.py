@@ -8,11 +8,11 @@ from decimal import Decimal
 
 import pytest
 
+from center import protocol
+from center import transactions as trx
+from center.client import CenterClient, CenterRejected, CenterUnavailable
+from center.models import CenterExchange
 from settlement import rules
-from settlement.center import protocol
-from settlement.center import transactions as trx
-from settlement.center.client import CenterClient, CenterRejected, CenterUnavailable
-from settlement.models import CenterExchange
 
 pytestmark = pytest.mark.django_db
 PSN = "61010000000000000001"

@@ -13,10 +13,10 @@ from django.db import connection
 from admission import charges
 from admission import services as admission_services
 from admission.models import Stay
+from center.client import CenterError
 from core.errors import DomainError
 from drug_catalog.models import CatalogItem
 from settlement import services
-from settlement.center.client import CenterError
 from settlement.models import Accumulator, Settlement
 from tests.admission.factories import admit, make_catalog_items, make_hospital, order
 from tests.insured.factories import make_person

@@ -1,8 +1,8 @@
 """The simulator's envelope checks and idempotency, in-process (no Django database needed)."""
 
-from settlement.center.auth import PlainAuth
-from settlement.simulator.app import CenterSimulator
-from settlement.simulator.state import CenterState
+from center.auth import PlainAuth
+from center.simulator.app import CenterSimulator
+from center.simulator.state import CenterState
 
 ENVELOPE = {
     "msgid": "H61010300123202611240930050001",

@@ -17,8 +17,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from center.protocol import to_decimal
 from settlement import rules
-from settlement.center.protocol import to_decimal
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CLASS_LEVEL = {"A": "01", "B": "02", "C": "03"}

@@ -1,4 +1,4 @@
-"""Run the simulated insurance center: python -m settlement.simulator --port 8090
+"""Run the simulated insurance center: python -m center.simulator --port 8090
 
 A development stand-in started by `make run` and by the tests; production points CENTER_URL
 at the real center. Reads CENTER_AUTH / CENTER_PAASID / CENTER_SECRET like the hospital does.
@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from settlement.center.auth import auth_from_config
-from settlement.simulator.app import CenterSimulator
-from settlement.simulator.state import CenterState
+from center.auth import auth_from_config
+from center.simulator.app import CenterSimulator
+from center.simulator.state import CenterState
 
 
 class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from settlement.center import protocol
-from settlement.center.client import CenterClient, CenterError, CenterGarbled, CenterRejected, CenterTimeout
+from center import protocol
+from center.client import CenterClient, CenterError, CenterGarbled, CenterRejected, CenterTimeout
 
 
 def person_info(client: CenterClient, *, cert_type: str, cert_no: str, card_sn: str = "", actor=None) -> dict:
@@ -196,7 +196,7 @@ def _settle_once(
 ):
     """A timeout or an unreadable reply leaves the outcome unknown: reverse the message by 2601
     (omsgid) before anything is retried, so nothing is ever settled twice."""
-    from settlement.center.client import next_msgid
+    from center.client import next_msgid
 
     msgid = msgid or next_msgid()
     try:

@@ -18,10 +18,10 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
+from center import protocol
+from center.auth import SignatureError, auth_from_config
+from center.models import CenterExchange
 from core.errors import DomainError
-from settlement.center import protocol
-from settlement.center.auth import SignatureError, auth_from_config
-from settlement.models import CenterExchange
 
 
 class CenterError(DomainError):

@@ -20,9 +20,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from settlement.center.auth import PlainAuth, SignatureError
-from settlement.center.protocol import PERSON_TRANSACTIONS
-from settlement.simulator.state import CenterRefusal, CenterState
+from center.auth import PlainAuth, SignatureError
+from center.protocol import PERSON_TRANSACTIONS
+from center.simulator.state import CenterRefusal, CenterState
 
 
 @dataclass
