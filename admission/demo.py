@@ -274,16 +274,7 @@ def seed(log) -> None:
         charges.order_create(actor=s.clerk, stay=blocked, hospital_item=ct, doctor=blocked.attending_doctor)
     services.discharge_order(actor=s.clerk, stay=blocked)
 
-    # SET-10: one discharged stay was paid in cash while the center was down; re-settle it at the window.
-    if discharged:
-        from settlement.services import stay_settle_self_pay
-
-        stay_settle_self_pay(
-            actor=s.clerk,
-            stay=discharged[-1],
-            idempotency_key=f"demo-self-pay-{discharged[-1].pk}",
-            reason="医保中心网络故障（演示）",
-        )
+    # SET-10's demo stay (paid in cash while the center was down) is settled by settlement.demo.
 
     counts = {label: Stay.objects.filter(status=code).count() for code, label in Stay.Status.choices}
     summary = "，".join(f"{label} {n}" for label, n in counts.items() if n)

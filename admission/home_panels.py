@@ -16,8 +16,6 @@ def clerk_inpatients_context(request):
 
 
 def office_reviews_context(request):
-    from settlement.models import Settlement
-
     open_reviews = StayReview.objects.filter(status=StayReview.Status.OPEN)
     today = timezone.localdate()
     month = next(
@@ -26,9 +24,6 @@ def office_reviews_context(request):
     return {
         "referral": month,
         "referral_limit": selectors.policy_as_of(today).referral_rate_limit,
-        "mismatched": Settlement.objects.filter(needs_review=True, status="settled").select_related("person")[
-            :5
-        ],
         "ghost_beds": open_reviews.filter(kind=StayReview.Kind.GHOST_BED).count(),
         "splits": open_reviews.filter(kind=StayReview.Kind.SPLIT_ADMISSION).count(),
         "others": open_reviews.exclude(

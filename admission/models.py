@@ -665,6 +665,9 @@ class ChargeLine(models.Model):
         "上传状态", max_length=10, choices=UploadStatus.choices, default=UploadStatus.PENDING
     )
     upload_message = models.CharField("中心信息", max_length=200, blank=True)
+    upload_msgid = models.CharField(
+        "上传报文ID", max_length=30, blank=True, help_text="已发送、待中心确认的 2301 报文（issue 16）"
+    )
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="录入人",

@@ -169,6 +169,11 @@ def formalities_countdown(today: datetime.date | None = None) -> list[dict[str, 
     return rows
 
 
+def lock_stay_row(stay_id: int) -> None:
+    """Lock a stay for another app's transaction that must follow the stay's lock order (settlement)."""
+    Stay.objects.select_for_update().only("pk").get(pk=stay_id)
+
+
 def active_registration(stay: Stay) -> InsuranceRegistration | None:
     return stay.registrations.filter(status=InsuranceRegistration.Status.REGISTERED).first()
 

@@ -81,6 +81,23 @@ def _transition(stay: Stay, to: str) -> None:
     stay.status = to
 
 
+def stay_mark_settled(*, actor: Any, stay_id: int) -> None:
+    """SET-8: the final settlement is recorded. Called by settlement inside its transaction, with the
+    stay already locked (settlement.locks: stay first)."""
+    locked = _lock_stay(Stay(pk=stay_id))
+    _transition(locked, Stay.Status.SETTLED)
+    locked.updated_by = actor
+    locked.save(update_fields=["status", "updated_by", "updated_at"])
+
+
+def stay_reopen_for_settlement(*, actor: Any, stay_id: int) -> None:
+    """SET-9: a reversed final settlement reopens the stay for re-settlement."""
+    locked = _lock_stay(Stay(pk=stay_id))
+    _transition(locked, Stay.Status.DISCHARGED)
+    locked.updated_by = actor
+    locked.save(update_fields=["status", "updated_by", "updated_at"])
+
+
 def _resolve_diagnoses(items: list[DiagnosisInput], on_date: datetime.date) -> list[DiagnosisInput]:
     """Codes must exist in the diagnosis tables (ICD-10 insurance edition); names come from them."""
     from diagnoses import selectors as diagnosis_selectors

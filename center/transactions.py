@@ -6,10 +6,11 @@ Input node names follow CENTER-INTERFACE.md: 1101 `data`, 2401 `mdtrtinfo`+`dise
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from center import protocol
-from center.client import CenterClient, CenterError, CenterGarbled, CenterRejected, CenterTimeout
+from center.client import CenterClient, CenterError, CenterRejected
 
 
 def person_info(client: CenterClient, *, cert_type: str, cert_no: str, card_sn: str = "", actor=None) -> dict:
@@ -92,7 +93,7 @@ def cancel_discharge(
 
 
 def upload_fees(
-    client: CenterClient, *, feedetail: list[dict], insuplc_admdvs: str, actor=None
+    client: CenterClient, *, feedetail: list[dict], insuplc_admdvs: str, actor=None, msgid: str | None = None
 ) -> list[dict]:
     """2301: fee detail upload; returns the center's per-line split (amounts as Decimal)."""
     reply = client.call(
@@ -101,6 +102,7 @@ def upload_fees(
         actor=actor,
         insuplc_admdvs=insuplc_admdvs,
         subject=f"mdtrt:{feedetail[0]['mdtrt_id']}" if feedetail else "",
+        msgid=msgid,
     )
     lines = reply.output.get("result") or []
     names = ("det_item_fee_sumamt", "fulamt_ownpay_amt", "overlmt_amt", "preselfpay_amt", "inscp_scp_amt")
@@ -177,52 +179,26 @@ def pre_settle(client: CenterClient, *, data: dict, insuplc_admdvs: str, actor=N
     return _settlement(reply)
 
 
-class SettlementReversed(CenterError):
-    """A 2304 whose reply was lost has been reversed by 2601: nothing is settled, the clerk may retry."""
-
-    status_code = 503
-    default_code = "settlement_reversed"
-
-
 def settle(
     client: CenterClient, *, data: dict, insuplc_admdvs: str, actor=None, msgid: str | None = None
 ) -> dict:
-    """2304: inpatient settlement."""
-    return _settle_once(client, "2304", data=data, insuplc_admdvs=insuplc_admdvs, actor=actor, msgid=msgid)
+    """2304: inpatient settlement, sent with the msgid recorded in the caller's intent. A timeout or an
+    unreadable reply leaves the outcome unknown: the caller resolves it (query_settlements, then 2601)."""
+    return _settle_call(client, "2304", data=data, insuplc_admdvs=insuplc_admdvs, actor=actor, msgid=msgid)
 
 
-def _settle_once(
-    client: CenterClient, infno: str, *, data: dict, insuplc_admdvs: str, actor, msgid: str | None
-):
-    """A timeout or an unreadable reply leaves the outcome unknown: reverse the message by 2601
-    (omsgid) before anything is retried, so nothing is ever settled twice."""
+def _settle_call(client: CenterClient, infno: str, *, data: dict, insuplc_admdvs: str, actor, msgid):
     from center.client import next_msgid
 
     msgid = msgid or next_msgid()
-    try:
-        reply = client.call(
-            infno,
-            {"data": data},
-            actor=actor,
-            insuplc_admdvs=insuplc_admdvs,
-            subject=f"mdtrt:{data['mdtrt_id']}",
-            msgid=msgid,
-        )
-    except (CenterTimeout, CenterGarbled) as exc:
-        reverse(
-            client,
-            psn_no=data["psn_no"],
-            omsgid=msgid,
-            oinfno=infno,
-            insuplc_admdvs=insuplc_admdvs,
-            actor=actor,
-        )
-        raise SettlementReversed(
-            "医保中心结算应答超时或无法解析，已发起冲正（2601），本次未结算，可重新结算。",
-            msgid=msgid,
-            infno=infno,
-            rule="SET-10",
-        ) from exc
+    reply = client.call(
+        infno,
+        {"data": data},
+        actor=actor,
+        insuplc_admdvs=insuplc_admdvs,
+        subject=f"mdtrt:{data['mdtrt_id']}",
+        msgid=msgid,
+    )
     result = _settlement(reply)
     result["msgid"] = msgid
     return result
@@ -270,7 +246,7 @@ def outpatient_visit_info(
 
 
 def upload_outpatient_fees(
-    client: CenterClient, *, feedetail: list[dict], insuplc_admdvs: str, actor=None
+    client: CenterClient, *, feedetail: list[dict], insuplc_admdvs: str, actor=None, msgid: str | None = None
 ) -> list:
     """2204: outpatient fee upload (lines carry chrg_bchno); same per-line split as 2301."""
     reply = client.call(
@@ -279,6 +255,7 @@ def upload_outpatient_fees(
         actor=actor,
         insuplc_admdvs=insuplc_admdvs,
         subject=f"mdtrt:{feedetail[0]['mdtrt_id']}" if feedetail else "",
+        msgid=msgid,
     )
     names = ("det_item_fee_sumamt", "fulamt_ownpay_amt", "overlmt_amt", "preselfpay_amt", "inscp_scp_amt")
     return [{**line, **protocol.decimal_fields(line, names)} for line in reply.output.get("result") or []]
@@ -313,11 +290,18 @@ def settle_outpatient(
     client: CenterClient, *, data: dict, insuplc_admdvs: str, actor=None, msgid: str | None = None
 ) -> dict:
     """2207: outpatient settlement; a lost reply is reversed by 2601 like 2304."""
-    return _settle_once(client, "2207", data=data, insuplc_admdvs=insuplc_admdvs, actor=actor, msgid=msgid)
+    return _settle_call(client, "2207", data=data, insuplc_admdvs=insuplc_admdvs, actor=actor, msgid=msgid)
 
 
 def cancel_outpatient_settlement(
-    client: CenterClient, *, mdtrt_id: str, setl_id: str, psn_no: str, insuplc_admdvs: str, actor=None
+    client: CenterClient,
+    *,
+    mdtrt_id: str,
+    setl_id: str,
+    psn_no: str,
+    insuplc_admdvs: str,
+    actor=None,
+    msgid: str | None = None,
 ) -> dict:
     """2208: cancel an outpatient settlement (negative amounts, account restored)."""
     reply = client.call(
@@ -326,12 +310,20 @@ def cancel_outpatient_settlement(
         actor=actor,
         insuplc_admdvs=insuplc_admdvs,
         subject=f"mdtrt:{mdtrt_id}",
+        msgid=msgid,
     )
     return _settlement(reply)
 
 
 def cancel_settlement(
-    client: CenterClient, *, mdtrt_id: str, setl_id: str, psn_no: str, insuplc_admdvs: str, actor=None
+    client: CenterClient,
+    *,
+    mdtrt_id: str,
+    setl_id: str,
+    psn_no: str,
+    insuplc_admdvs: str,
+    actor=None,
+    msgid: str | None = None,
 ) -> dict[str, Any]:
     """2305: cancel a settlement as a whole (SET-9); the center answers with negative amounts."""
     reply = client.call(
@@ -340,16 +332,29 @@ def cancel_settlement(
         actor=actor,
         insuplc_admdvs=insuplc_admdvs,
         subject=f"mdtrt:{mdtrt_id}",
+        msgid=msgid,
     )
     return _settlement(reply)
 
 
 def reverse(
-    client: CenterClient, *, psn_no: str, omsgid: str, oinfno: str, insuplc_admdvs: str, actor=None
+    client: CenterClient,
+    *,
+    psn_no: str,
+    omsgid: str,
+    oinfno: str,
+    insuplc_admdvs: str,
+    actor=None,
+    attempts: int = 3,
+    backoff: float = 0.5,
 ) -> None:
-    """2601: reverse a message by its msgid (used when its outcome is unknown). Retried: it is idempotent."""
+    """2601: reverse a message by its msgid (used when its outcome is unknown). Idempotent, so it is
+    retried with backoff (0.5 s, 1 s …); a center still down after that raises, and the caller's
+    intent stays open for the recovery task."""
     last: CenterError | None = None
-    for _ in range(3):
+    for attempt in range(attempts):
+        if attempt:
+            time.sleep(backoff * 2 ** (attempt - 1))
         try:
             client.call(
                 "2601",
@@ -365,3 +370,55 @@ def reverse(
             last = exc
     assert last is not None
     raise last
+
+
+# --- P2.3: asking the center what it holds ---
+
+
+def query_settlements(
+    client: CenterClient, *, psn_no: str, mdtrt_id: str, setl_id: str = "", insuplc_admdvs: str, actor=None
+) -> list[dict[str, Any]]:
+    """5203: the center's settlements of a visit. With setl_id, that one; without it, every settlement
+    and cancellation of the visit (the simulator's and some provinces' extension; the national
+    table requires setl_id). Each row's `medins_setl_id` holds the msgid of the request that made it."""
+    reply = client.call(
+        "5203",
+        {"data": {"psn_no": psn_no, "mdtrt_id": mdtrt_id, "setl_id": setl_id}},
+        actor=actor,
+        insuplc_admdvs=insuplc_admdvs,
+        subject=f"mdtrt:{mdtrt_id}",
+    )
+    rows = reply.output.get("setlinfo") or []
+    if isinstance(rows, dict):
+        rows = [rows]
+    details = reply.output.get("setldetail") or []
+    result = []
+    for row in rows:
+        amounts = protocol.decimal_fields(row, protocol.SETTLEMENT_AMOUNT_FIELDS)
+        # 5203 names two fields differently from 2304 (psn_pay, cash_payamt).
+        if "psn_part_amt" not in row and row.get("psn_pay") is not None:
+            amounts["psn_part_amt"] = protocol.to_decimal(row.get("psn_pay"))
+        if "psn_cash_pay" not in row and row.get("cash_payamt") is not None:
+            amounts["psn_cash_pay"] = protocol.to_decimal(row.get("cash_payamt"))
+        own = [
+            {**d, **protocol.decimal_fields(d, ("fund_payamt", "inscp_scp_amt"))}
+            for d in details
+            if str(d.get("setl_id") or row.get("setl_id")) == str(row.get("setl_id"))
+        ]
+        result.append({"setlinfo": {**row, **amounts}, "setldetail": own})
+    return result
+
+
+def query_fees(
+    client: CenterClient, *, psn_no: str, mdtrt_id: str, setl_id: str = "", insuplc_admdvs: str, actor=None
+) -> set[str]:
+    """5204: the fee lines the center holds for a visit; returns their feedetl_sn."""
+    reply = client.call(
+        "5204",
+        {"data": {"psn_no": psn_no, "mdtrt_id": mdtrt_id, "setl_id": setl_id}},
+        actor=actor,
+        insuplc_admdvs=insuplc_admdvs,
+        subject=f"mdtrt:{mdtrt_id}",
+    )
+    rows = reply.output.get("result") or reply.output.get("feedetail") or []
+    return {str(row.get("feedetl_sn")) for row in rows}

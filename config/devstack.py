@@ -209,6 +209,7 @@ def run() -> int:
                 log("模拟医保中心未能启动，请查看上方日志。")
                 return 1
             _manage(env, "seed_demo_stays")
+            _manage(env, "seed_demo_settlements")
         for name, command in commands.items():
             log(f"启动 {name}: {' '.join(command[:3])} …")
             # Own process group: Ctrl-C reaches us once, and we stop each child in order.

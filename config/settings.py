@@ -246,6 +246,11 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE = {
     # Lets /healthz tell whether beat is alive; the 20-minute sync joins here (SYNC-1).
     "core-beat-heartbeat": {"task": "core.tasks.beat_heartbeat", "schedule": 60.0},
+    # Unknown outcomes of center calls (lost replies, killed processes) are resolved with the center.
+    "settlement-recover-center-intents": {
+        "task": "settlement.tasks.recover_center_intents",
+        "schedule": 60.0,
+    },
 }
 
 # --- Logging: to stdout, for the process supervisor ---

@@ -52,7 +52,7 @@ def check_redis() -> dict[str, Any]:
 
 
 def check_celery_workers() -> dict[str, Any]:
-    from config.celery import app
+    from celery import current_app as app
 
     with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
         # limit=1: answer as soon as one worker replies, so /healthz stays fast.

@@ -7,7 +7,6 @@ from typing import Any
 import chinese_calendar
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -32,18 +31,6 @@ def today_context(request: HttpRequest) -> dict[str, Any]:
         "next_workday": following,
         "calendar_known": calendar_known,
     }
-
-
-def wards_context(request: HttpRequest) -> dict[str, Any]:
-    from hospital.models import Ward
-
-    wards = (
-        Ward.objects.filter(is_active=True)
-        .select_related("department")
-        .annotate(bed_count=Count("beds", filter=Q(beds__is_active=True)))
-        .order_by("department__code", "code")
-    )
-    return {"wards": wards}
 
 
 def practitioner_context(request: HttpRequest) -> dict[str, Any]:
@@ -82,9 +69,7 @@ def admin_context(request: HttpRequest) -> dict[str, Any]:
 
 def register_foundation_panels() -> None:
     register_panel(Role.CLERK, HomePanel("今日", "core/panels/today.html", today_context, order=10))
-    register_panel(Role.CLERK, HomePanel("病区床位", "core/panels/wards.html", wards_context, order=50))
     register_panel(Role.NURSE, HomePanel("今日", "core/panels/today.html", today_context, order=10))
-    register_panel(Role.NURSE, HomePanel("病区床位", "core/panels/wards.html", wards_context, order=50))
     register_panel(Role.OFFICE, HomePanel("今日", "core/panels/today.html", today_context, order=10))
     register_panel(
         Role.OFFICE, HomePanel("今日变更记录", "core/panels/history.html", history_context, order=80)

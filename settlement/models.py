@@ -198,12 +198,27 @@ class Settlement(TrackedModel):
         PENDING = "pending", "结算中"
         SETTLED = "settled", "已结算"
         FAILED = "failed", "未成功"
+        REVERSING = "reversing", "撤销中"
         REVERSED = "reversed", "已撤销"
         REVERSAL = "reversal", "撤销冲销记录"
+        RESETTLING = "resettling", "重新结算中（SET-10）"
         RESETTLED = "resettled", "已重新结算（SET-10）"
 
     # Statuses that hold money (the active settlement of a stay or visit).
-    ACTIVE = ("pending", "settled")
+    ACTIVE = ("pending", "settled", "reversing")
+    # A call to the center is under way or its outcome is not yet known: nothing else may start.
+    IN_FLIGHT = ("pending", "reversing", "resettling")
+    ALLOWED_TRANSITIONS = {
+        Status.PENDING: {Status.SETTLED, Status.FAILED},
+        Status.SETTLED: {Status.REVERSING, Status.REVERSED, Status.RESETTLING},
+        Status.REVERSING: {Status.SETTLED, Status.REVERSED},  # the center's answer decides
+        Status.RESETTLING: {Status.SETTLED, Status.RESETTLED},  # SET-10: back if the re-settle fails
+        Status.FAILED: set(),
+        Status.REVERSED: set(),
+        Status.REVERSAL: set(),
+        Status.RESETTLED: set(),
+    }
+    IDEMPOTENCY_KEY_MAX = 200
 
     kind = models.CharField("类型", max_length=12, choices=Kind.choices)
     mode = models.CharField("方式", max_length=10, choices=Mode.choices, default=Mode.CENTER)
@@ -231,7 +246,7 @@ class Settlement(TrackedModel):
     med_type = models.CharField("医疗类别", max_length=6)
     is_final = models.BooleanField("最终结算", default=True, help_text="否：中途结算（mid_setl_flag）")
     covers_to = models.DateField("费用截止日期", help_text="本次结算包含此日及以前、未结算的费用")
-    idempotency_key = models.CharField("幂等键", max_length=80, null=True, blank=True, unique=True)
+    idempotency_key = models.CharField("幂等键", max_length=200, null=True, blank=True, unique=True)
     reversal_of = models.OneToOneField(
         "self",
         verbose_name="冲销原结算",
@@ -240,19 +255,29 @@ class Settlement(TrackedModel):
         blank=True,
         related_name="reversed_by",
     )
-    resettlement_of = models.OneToOneField(
+    resettlement_of = models.ForeignKey(
         "self",
         verbose_name="重新结算的原自费结算",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="resettled_by",
+        related_name="resettlements",
+        help_text="SET-10：一次重新结算失败后可再试，每次一行",
     )
     # The center's identifiers and clearing data.
     setl_id = models.CharField("结算ID", max_length=30, blank=True)
     mdtrt_id = models.CharField("就诊ID", max_length=30, blank=True)
-    medins_setl_id = models.CharField("医药机构结算ID", max_length=40, unique=True)
+    medins_setl_id = models.CharField(
+        "医药机构结算ID",
+        max_length=40,
+        unique=True,
+        help_text="= 结算请求的报文ID（接口规定 30 位；早期记录最长 33 位）",
+    )
     msgid = models.CharField("结算报文ID", max_length=30, blank=True)
+    reversal_msgid = models.CharField("撤销报文ID", max_length=30, blank=True)
+    failure = models.JSONField(
+        "未成功原因", default=dict, blank=True, help_text="{code, message, rule}：同一幂等键重试时原样答复"
+    )
     clr_type = models.CharField("清算类别", max_length=6, blank=True)
     clr_way = models.CharField("清算方式", max_length=6, blank=True)
     clr_optins = models.CharField("清算经办机构", max_length=6, blank=True)
@@ -288,13 +313,26 @@ class Settlement(TrackedModel):
             # One active final settlement per stay and per visit: a second settle is refused.
             models.UniqueConstraint(
                 fields=["stay"],
-                condition=models.Q(status__in=["pending", "settled"], is_final=True, stay__isnull=False),
+                condition=models.Q(
+                    status__in=["pending", "settled", "reversing"], is_final=True, stay__isnull=False
+                ),
                 name="settlement_one_active_final_per_stay",
             ),
             models.UniqueConstraint(
                 fields=["visit"],
-                condition=models.Q(status__in=["pending", "settled"], visit__isnull=False),
+                condition=models.Q(status__in=["pending", "settled", "reversing"], visit__isnull=False),
                 name="settlement_one_active_per_visit",
+            ),
+            # Never a second call to the center for a stay before the first is resolved (mid-stay too).
+            models.UniqueConstraint(
+                fields=["stay"],
+                condition=models.Q(status__in=["pending", "reversing"], stay__isnull=False),
+                name="settlement_one_in_flight_per_stay",
+            ),
+            models.UniqueConstraint(
+                fields=["resettlement_of"],
+                condition=models.Q(status__in=["pending", "settled"], resettlement_of__isnull=False),
+                name="settlement_one_active_resettlement",
             ),
             models.CheckConstraint(
                 condition=models.Q(stay__isnull=False) | models.Q(visit__isnull=False),
@@ -412,6 +450,21 @@ class ChronicDiseaseFiling(TrackedModel, ValidityPeriodModel):
         return f"{self.person_id} {self.disease_code} {self.disease_name}"
 
 
+class FundPayType(models.Model):
+    """基金支付类型 fund_pay_type (CENTER-INTERFACE §7.2): names for payer rows, never guessed."""
+
+    code = models.CharField("代码", max_length=6, unique=True)
+    name = models.CharField("名称", max_length=60)
+
+    class Meta:
+        verbose_name = "基金支付类型"
+        verbose_name_plural = "基金支付类型"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
 @track_history()
 class OutpatientVisit(TrackedModel):
     """An outpatient visit (med_type 11 普通门诊, 13 急诊, 14 门诊慢特病) registered after a card read.
@@ -421,6 +474,12 @@ class OutpatientVisit(TrackedModel):
         OPEN = "open", "就诊中"
         SETTLED = "settled", "已结算"
         CANCELLED = "cancelled", "已撤销"
+
+    ALLOWED_TRANSITIONS = {
+        Status.OPEN: {Status.SETTLED, Status.CANCELLED},
+        Status.SETTLED: {Status.OPEN},  # SET-9: a reversed settlement reopens the visit
+        Status.CANCELLED: set(),
+    }
 
     person = models.ForeignKey(
         "insured.InsuredPerson",
@@ -485,6 +544,9 @@ class OutpatientCharge(models.Model):
     self_pay_reason = models.CharField("全自费原因", max_length=20, blank=True)
     charged_at = models.DateTimeField("时间")
     uploaded = models.BooleanField("已上传中心（2204）", default=False)
+    upload_msgid = models.CharField(
+        "上传报文ID", max_length=30, blank=True, help_text="已发送、待中心确认的 2204 报文（issue 16）"
+    )
 
     class Meta:
         verbose_name = "门诊费用"

@@ -13,7 +13,6 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -28,7 +27,7 @@ from drug_catalog.models import CatalogItem, HospitalItem
 from hospital.models import Department, Practitioner
 from insured.models import CardRead
 from insured.selectors import basic_enrollment
-from settlement import rules, selectors, services
+from settlement import flow, rules
 from settlement.models import ChronicDiseaseFiling, OutpatientCharge, OutpatientVisit, Settlement
 
 MED_TYPES = {"11": "11 普通门诊", "13": "13 急诊", "14": "14 门诊慢特病"}
@@ -112,7 +111,7 @@ def visit_register_at_center(*, actor: Any, visit: OutpatientVisit) -> list[dict
         return []
     begntime = timezone.localtime().strftime("%Y-%m-%d %H:%M:%S")
     try:
-        client = services.center()
+        client = flow.center()
         mdtrt_id = transactions.register_outpatient(
             client,
             data={
@@ -264,128 +263,36 @@ def visit_add_item(
         return charge
 
 
-def visit_facts(visit: OutpatientVisit, *, use_personal_account: bool = True):
-    """The hospital's own calculation of the visit (policy by insured region, scheme and care type)."""
-    version = selectors.policy_version_as_of(
-        insured_region=visit.person.insuplc_admdvs,
-        insurance_type=visit.insutype,
-        med_type=visit.med_type,
-        hospital_tier=settings.HOSPITAL["TIER"],
-        on_date=visit.visit_date,
-    )
-    policy = selectors.as_rule_policy(version)
-    period_start, accumulators = selectors.person_accumulators(
-        visit.person, visit.insutype, version, visit.visit_date
-    )
-    lines = [
-        rules.FeeLine(
-            rules.InsuranceClass(c.insurance_class)
-            if c.insurance_class and not c.self_pay_reason
-            else rules.InsuranceClass.C,
-            quantity=c.quantity,
-            unit_price=c.unit_price,
-            b_self_pay_ratio=c.b_self_pay_ratio,
-            price_cap=c.price_cap,
-            not_payable=bool(c.self_pay_reason),
-        )
-        for c in visit.charges.all()
-    ]
-    enrollment = basic_enrollment(visit.person, required=False)
-    balance = enrollment.balance if enrollment and visit.insutype != "390" else None
-    result = rules.settle(
-        lines,
-        policy,
-        accumulators,
-        personal_account_balance=balance,
-        use_personal_account=use_personal_account,
-    )
-    return selectors.StayFacts(
-        result=result,
-        policy=policy,
-        version=version,
-        registration=None,
-        insutype=visit.insutype,
-        psn_type=enrollment.psn_type.code if enrollment else "",
-        period_start=period_start,
-        accumulators=accumulators,
-        lines=lines,
-    )
-
-
-def _upload(actor, visit: OutpatientVisit) -> str:
-    """2204: the visit's charges not yet at the center, as the visit's batch (chrg_bchno)."""
-    batch = f"B{visit.visit_no}"
-    if not visit.charges.exists():
-        raise DomainError("该就诊没有费用。", code="no_charges")
-    charges = list(visit.charges.filter(uploaded=False).select_related("hospital_item"))
-    if not charges:
-        return batch
-    transactions.upload_outpatient_fees(
-        services.center(),
-        feedetail=[
-            {
-                "feedetl_sn": c.feedetl_sn,
-                "mdtrt_id": visit.mdtrt_id,
-                "psn_no": visit.person.psn_no,
-                "chrg_bchno": batch,
-                "med_type": visit.med_type,
-                "fee_ocur_time": timezone.localtime(c.charged_at).strftime("%Y-%m-%d %H:%M:%S"),
-                "med_list_codg": c.med_list_codg
-                or (c.hospital_item.medins_list_codg if c.hospital_item else ""),
-                "medins_list_codg": c.hospital_item.medins_list_codg if c.hospital_item else "",
-                "det_item_fee_sumamt": str(c.amount),
-                "cnt": str(c.quantity),
-                "pric": str(c.unit_price),
-                "bilg_dept_codg": visit.department.insurance_code,
-                "bilg_dr_codg": visit.doctor.insurance_code,
-            }
-            for c in charges
-        ],
-        insuplc_admdvs=visit.person.insuplc_admdvs,
-        actor=actor,
-    )
-    OutpatientCharge.objects.filter(pk__in=[c.pk for c in charges]).update(uploaded=True)
-    return batch
-
-
-def _data(visit: OutpatientVisit, facts, batch: str, use_personal_account: bool) -> dict:
-    data = transactions.settlement_data(
-        psn_no=visit.person.psn_no,
-        mdtrt_id=visit.mdtrt_id,
-        insutype=visit.insutype,
-        medfee_sumamt=facts.result.total,
-        cert_type=visit.mdtrt_cert_type,
-        cert_no=visit.mdtrt_cert_no,
-        acct_used=use_personal_account,
-    )
-    data["chrg_bchno"] = batch
-    data["med_type"] = visit.med_type
-    return data
-
-
 def visit_pre_settle(
     *, actor: Any, visit: OutpatientVisit, use_personal_account: bool = True
 ) -> dict[str, Any]:
     """2206 with the hospital's own calculation beside it (nothing of the settlement is written)."""
-    facts = visit_facts(visit, use_personal_account=use_personal_account)
+    enc = flow.encounter_for_visit(visit)
+    facts, note = flow.local_facts(enc, use_personal_account=use_personal_account, covers_to=visit.visit_date)
     answer = {
-        "local": facts.result,
-        "policy": facts.policy,
+        "local": facts.result if facts else None,
+        "policy": facts.policy if facts else None,
+        "local_note": note,
         "center": None,
         "mismatch": [],
         "center_error": None,
     }
+    if not visit.charges.exists():
+        raise DomainError("该就诊没有费用。", code="no_charges")
     if visit.mdtrt_id:
         try:
-            batch = _upload(actor, visit)
+            flow.lines_upload(actor=actor, enc=enc)
+            data = flow.settlement_data(
+                enc,
+                total=flow.unsettled_total(enc, visit.visit_date),
+                use_personal_account=use_personal_account,
+                mid=False,
+            )
             reply = transactions.pre_settle_outpatient(
-                services.center(),
-                data=_data(visit, facts, batch, use_personal_account),
-                insuplc_admdvs=visit.person.insuplc_admdvs,
-                actor=actor,
+                flow.center(), data=data, insuplc_admdvs=enc.insuplc_admdvs, actor=actor
             )
             answer["center"] = reply
-            answer["mismatch"] = services.compare(facts.result, reply["setlinfo"])
+            answer["mismatch"] = flow.compare(facts.result, reply["setlinfo"]) if facts else []
         except CenterError as error:
             answer["center_error"] = {"code": error.code, "message": error.message, "rule": error.rule}
     return answer
@@ -394,69 +301,23 @@ def visit_pre_settle(
 def visit_settle(
     *, actor: Any, visit: OutpatientVisit, idempotency_key: str, use_personal_account: bool = True
 ) -> Settlement:
-    """2204 + 2207; the same key returns the same settlement; one active settlement per visit."""
-    if not idempotency_key:
-        raise DomainError("结算请求须带 Idempotency-Key。", code="idempotency_key_required")
-    existing = Settlement.objects.filter(idempotency_key=idempotency_key).first()
+    """2204 + 2207 through the one settle flow; the same key gives the same outcome."""
+    key = flow.checked_key(idempotency_key)
+    existing = Settlement.objects.filter(idempotency_key=key).first()
     if existing is not None:
-        if existing.visit_id != visit.pk:
-            raise ConflictError("该 Idempotency-Key 已用于另一笔结算。", code="idempotency_key_reused")
-        return existing
+        return flow.replay(existing, flow.encounter_for_visit(visit))
+    if not visit.charges.exists():
+        raise DomainError("该就诊没有费用。", code="no_charges")
     if not visit.mdtrt_id:
         notices = visit_register_at_center(actor=actor, visit=visit)
         if notices:
             raise DomainError(
                 notices[0]["message"], code="visit_not_registered", rule="ADM-1", status_code=409
             )
-    facts = visit_facts(visit, use_personal_account=use_personal_account)
-    try:
-        with transaction.atomic(durable=True):
-            locked = OutpatientVisit.objects.select_for_update().get(pk=visit.pk)
-            if Settlement.objects.filter(visit=locked, status__in=Settlement.ACTIVE).exists():
-                raise ConflictError(
-                    f"门诊 {locked.visit_no} 已结算，不能重复结算（SET-9）。",
-                    code="already_settled",
-                    rule="SET-9",
-                )
-            pending = Settlement.objects.create(
-                kind=Settlement.Kind.OUTPATIENT,
-                visit=locked,
-                person=locked.person,
-                insutype=locked.insutype,
-                med_type=locked.med_type,
-                covers_to=locked.visit_date,
-                idempotency_key=idempotency_key,
-                medins_setl_id=services._new_medins_setl_id(),
-                msgid=services._next_msgid(),
-                use_personal_account=use_personal_account,
-                created_by=actor,
-                updated_by=actor,
-            )
-    except IntegrityError as error:
-        raise ConflictError("该就诊正在结算或已结算。", code="already_settled", rule="SET-9") from error
-    try:
-        batch = _upload(actor, visit)
-        reply = transactions.settle_outpatient(
-            services.center(),
-            data=_data(visit, facts, batch, use_personal_account),
-            insuplc_admdvs=visit.person.insuplc_admdvs,
-            actor=actor,
-            msgid=pending.msgid,
-        )
-    except CenterError as error:
-        services._mark_failed(pending, error)
-        raise
-    with transaction.atomic(durable=True):
-        locked = OutpatientVisit.objects.select_for_update().get(pk=visit.pk)
-        settlement = services.record_center_answer(
-            actor=actor,
-            settlement=Settlement.objects.select_for_update().get(pk=pending.pk),
-            reply=reply,
-            facts=facts,
-            insutype=visit.insutype,
-            mdtrt_id=visit.mdtrt_id,
-            insuplc_admdvs=visit.person.insuplc_admdvs,
-        )
-        locked.status = OutpatientVisit.Status.SETTLED
-        locked.save(update_fields=["status", "updated_at"])
-    return settlement
+        visit.refresh_from_db()
+    return flow.settle(
+        actor=actor,
+        enc=flow.encounter_for_visit(visit),
+        idempotency_key=key,
+        use_personal_account=use_personal_account,
+    )

@@ -310,6 +310,67 @@ def stay_settlement_facts(
     )
 
 
+def visit_settlement_facts(visit, *, use_personal_account: bool = True) -> StayFacts:
+    """The hospital's own calculation of the visit (policy by insured region, scheme and care type)."""
+    from insured.selectors import basic_enrollment
+
+    version = policy_version_as_of(
+        insured_region=visit.person.insuplc_admdvs,
+        insurance_type=visit.insutype,
+        med_type=visit.med_type,
+        hospital_tier=settings.HOSPITAL["TIER"],
+        on_date=visit.visit_date,
+    )
+    policy = as_rule_policy(version)
+    period_start, accumulators = person_accumulators(visit.person, visit.insutype, version, visit.visit_date)
+    lines = [
+        rules.FeeLine(
+            rules.InsuranceClass(c.insurance_class)
+            if c.insurance_class and not c.self_pay_reason
+            else rules.InsuranceClass.C,
+            quantity=c.quantity,
+            unit_price=c.unit_price,
+            b_self_pay_ratio=c.b_self_pay_ratio,
+            price_cap=c.price_cap,
+            not_payable=bool(c.self_pay_reason),
+        )
+        for c in visit.charges.all()
+    ]
+    enrollment = basic_enrollment(visit.person, required=False)
+    balance = enrollment.balance if enrollment and visit.insutype != "390" else None
+    result = rules.settle(
+        lines,
+        policy,
+        accumulators,
+        personal_account_balance=balance,
+        use_personal_account=use_personal_account,
+    )
+    return StayFacts(
+        result=result,
+        policy=policy,
+        version=version,
+        registration=None,
+        insutype=visit.insutype,
+        psn_type=enrollment.psn_type.code if enrollment else "",
+        period_start=period_start,
+        accumulators=accumulators,
+        lines=lines,
+    )
+
+
+def fund_type_name(code: str) -> str:
+    """The payer's name from the fund-type code table; a regional sub-code (310201) takes its parent's
+    name (310200) and says so; an unknown code is shown as a code."""
+    from settlement.models import FundPayType
+
+    names = dict(FundPayType.objects.filter(code__in=[code, code[:5] + "0"]).values_list("code", "name"))
+    if code in names:
+        return names[code]
+    if code[:5] + "0" in names:
+        return f"{names[code[:5] + '0']}（{code}）"
+    return f"基金支付类型 {code}"
+
+
 def result_as_json(result: rules.SettlementResult, policy: rules.Policy) -> dict[str, Any]:
     return {
         **{field: str(getattr(result, field)) for field in rules.SettlementResult.MONEY_FIELDS},

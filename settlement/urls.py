@@ -15,6 +15,8 @@ urlpatterns = [
     path("<int:settlement_id>/receipt/", views.settlement_receipt, name="receipt"),
     path("<int:settlement_id>/list/", views.settlement_list_print, name="settlement_list"),
     path("<int:settlement_id>/refund/", views.refund_receipt, name="refund_receipt"),
+    path("<int:settlement_id>/check-now/", views.settlement_check_now, name="check_now"),
+    path("books-agree/", views.books_agree_page, name="books_agree"),
     path("outpatient/", views.outpatient_register, name="outpatient_register"),
     path("outpatient/<int:pk>/", views.outpatient_visit, name="visit"),
 ]

@@ -6,6 +6,7 @@ import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -173,6 +174,22 @@ def calculator(request: HttpRequest) -> HttpResponse:
 # --- the window: settle a stay (issue 12) -----------------------------------------------------------
 
 
+class BooksAgreeForm(forms.Form):
+    since = forms.DateField(
+        label="结算日期自", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(label="至", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            raise forms.ValidationError("开始日期不能晚于结束日期。")
+        if since and until and (until - since).days > 366:
+            raise forms.ValidationError("一次对账的区间不能超过一年。")
+        return data
+
+
 def settlement_receipt_context(settlement, *, operator: str = "") -> dict[str, Any]:
     """A stored settlement's receipt: its parts and its payer rows (fund types), cash last (SET-8)."""
     receipt = receipt_context(
@@ -216,6 +233,9 @@ def _stay_settlement_context(request: HttpRequest, stay) -> dict[str, Any]:
     )
     active = next((s for s in settlements if s.status == Settlement.Status.SETTLED and s.is_final), None)
     return {
+        "unconfirmed": [
+            s for s in settlements if s.status in (Settlement.Status.PENDING, Settlement.Status.REVERSING)
+        ],
         "stay": stay,
         "settlements": settlements,
         "active": active,
@@ -257,7 +277,7 @@ def stay_pre_settle(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "label": PART_LABELS[name][0],
             "nhsa": PART_LABELS[name][1],
-            "local": getattr(local, name),
+            "local": getattr(local, name) if local else None,
             "center": rules.money(center[PART_LABELS[name][1]])
             if center.get(PART_LABELS[name][1]) is not None
             else None,
@@ -266,7 +286,9 @@ def stay_pre_settle(request: HttpRequest, pk: int) -> HttpResponse:
         for name in rules.SettlementResult.MONEY_FIELDS
     ]
     return render(
-        request, "settlement/_pre_settle.html", {"answer": answer, "rows": rows, "trace": local.trace}
+        request,
+        "settlement/_pre_settle.html",
+        {"answer": answer, "rows": rows, "trace": local.trace if local else []},
     )
 
 
@@ -501,11 +523,13 @@ def outpatient_visit(request: HttpRequest, pk: int) -> HttpResponse:
                 for name in rules.SettlementResult.MONEY_FIELDS:
                     label, nhsa = PART_LABELS[name]
                     theirs = str(rules.money(center.get(nhsa) or 0)) if center else "—"
-                    rows.append([label, str(getattr(answer["local"], name)), theirs])
+                    ours = str(getattr(answer["local"], name)) if answer["local"] else "—"
+                    rows.append([label, ours, theirs])
                 request.session["visit_pre_settle"] = {
                     "visit": visit.pk,
                     "rows": rows,
                     "error": answer["center_error"]["message"] if answer["center_error"] else "",
+                    "local_note": answer["local_note"] or "",
                 }
         except (DomainError, InvalidOperation) as error:
             messages.error(request, getattr(error, "message", "数量格式不正确。"))
@@ -532,4 +556,49 @@ def outpatient_visit(request: HttpRequest, pk: int) -> HttpResponse:
             "pre": pre if pre and pre.get("visit") == visit.pk else None,
             "idempotency_key": f"web-visit-{visit.pk}-{uuid.uuid4().hex}",
         },
+    )
+
+
+@role_required(Role.CLERK, Role.OFFICE)
+@require_POST
+def settlement_check_now(request: HttpRequest, settlement_id: int) -> HttpResponse:
+    """立即核实: ask the center now what it holds for a settlement whose outcome is unknown (issue 16)."""
+    from settlement import recovery
+    from settlement.models import Settlement
+
+    settlement = get_object_or_404(Settlement, pk=settlement_id)
+    try:
+        result = recovery.settlement_check_now(actor=request.user, settlement=settlement)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        result.refresh_from_db()
+        messages.success(request, f"已与医保中心核实：{result.get_status_display()}。")
+    if settlement.stay_id:
+        return redirect("settlement:stay", pk=settlement.stay_id)
+    return redirect("settlement:visit", pk=settlement.visit_id)
+
+
+@role_required(Role.OFFICE, Role.ADMIN)
+def books_agree_page(request: HttpRequest) -> HttpResponse:
+    """对账: settlements where the hospital and the center disagree, each with its action (issue 16)."""
+    from settlement.books import books_agree
+    from settlement.models import Settlement
+
+    form = BooksAgreeForm(request.GET or None)
+    differences = None
+    if request.GET and form.is_valid():
+        differences = books_agree(
+            since=form.cleaned_data["since"], until=form.cleaned_data["until"], actor=request.user
+        )
+    unconfirmed = Settlement.objects.filter(status__in=Settlement.IN_FLIGHT).select_related(
+        "person", "stay", "visit"
+    )
+    needs_review = Settlement.objects.filter(
+        needs_review=True, status=Settlement.Status.SETTLED
+    ).select_related("person")[:50]
+    return render(
+        request,
+        "settlement/books_agree.html",
+        {"form": form, "differences": differences, "unconfirmed": unconfirmed, "needs_review": needs_review},
     )

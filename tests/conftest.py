@@ -25,6 +25,7 @@ def _clear_cache():
 # the database afterwards; re-apply what is missing so every test starts from the migrated state.
 MIGRATION_SEEDS = [
     ("settlement.PolicyParameter", "settlement.migrations.0002_seed_policies"),
+    ("settlement.FundPayType", "settlement.migrations.0009_seed_fund_pay_types"),
     ("insured.CertificateType", "insured.migrations.0002_seed_code_tables_and_ins4"),
     ("diagnoses.DiseaseCategoryRange", "diagnoses.migrations.0002_seed_category_ranges"),
     ("prescriptions.DaySupplyProfile", "prescriptions.migrations.0002_seed_profiles"),

@@ -3,7 +3,10 @@ control API to inject faults (latency, timeout, infcode -1, garbled reply, down)
 
 POST <path>                    an envelope (signed/encrypted per the auth profile)
 POST /_control/faults          {"mode": "ok|latency|timeout|error|garbled|down", "infno": "2304" | null,
-                                "seconds": 2.0, "after_process": false, "count": null}
+                                "seconds": 2.0, "after_process": false, "count": null, "add": false}
+                               (add: true keeps the faults already set, e.g. 2304 loses its reply
+                               while 2601 finds the center down; the first fault matching a
+                               transaction applies)
 POST /_control/reset           forget every visit, settlement and fault
 POST /_control/persons         [roster entries] add or replace persons (as export_center_roster writes)
 POST /_control/catalog         {med_list_codg: {class, selfpay_prop, pric_uplmt_amt, name}} add catalog items
@@ -43,7 +46,7 @@ class CenterSimulator:
     def __init__(self, state: CenterState, auth: PlainAuth) -> None:
         self.state = state
         self.auth = auth
-        self.fault = Fault()
+        self.faults: list[Fault] = []
         self._fault_lock = threading.Lock()
         self._refmsg = itertools.count(1)
 
@@ -90,25 +93,27 @@ class CenterSimulator:
             self.state.save()
             return reply
 
-    def set_fault(self, spec: dict[str, Any]) -> Fault:
+    def set_fault(self, spec: dict[str, Any]) -> list[Fault]:
         with self._fault_lock:
-            self.fault = Fault(
+            fault = Fault(
                 mode=spec.get("mode", "ok"),
                 infno=spec.get("infno"),
                 seconds=float(spec.get("seconds", 2.0)),
                 after_process=bool(spec.get("after_process", False)),
                 count=spec.get("count"),
             )
-            return self.fault
+            kept = self.faults if spec.get("add") else []
+            self.faults = [*kept, fault] if fault.mode != "ok" else kept
+            return list(self.faults)
 
     def _take_fault(self, infno: str) -> Fault | None:
         with self._fault_lock:
-            fault = self.fault
-            if not fault.applies(infno):
-                return None
-            if fault.count is not None:
-                fault.count -= 1
-            return Fault(**vars(fault))
+            for fault in self.faults:
+                if fault.applies(infno):
+                    if fault.count is not None:
+                        fault.count -= 1
+                    return Fault(**vars(fault))
+            return None
 
     # --- WSGI ---
     def __call__(self, environ, start_response):
@@ -146,8 +151,8 @@ class CenterSimulator:
 
     def _control(self, path, method, body, start_response):
         if path == "/_control/faults" and method == "POST":
-            fault = self.set_fault(json.loads(body or b"{}"))
-            return self._json(start_response, vars(fault))
+            faults = self.set_fault(json.loads(body or b"{}"))
+            return self._json(start_response, {"faults": [vars(f) for f in faults]})
         if path == "/_control/reset" and method == "POST":
             self.state.forget()
             self.state.__init__(self.state.region, self.state.data_dir)

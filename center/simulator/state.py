@@ -18,10 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from center.protocol import to_decimal
-from settlement import rules
+from center.simulator import engine
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CLASS_LEVEL = {"A": "01", "B": "02", "C": "03"}
+# The center's own dictionary (CENTER-INTERFACE §7.2); 390200 is 居民大病, not an account.
+FUND_PAY_TYPE_NAMES = {
+    "310100": "城镇职工基本医疗保险统筹基金",
+    "310200": "城镇职工基本医疗保险个人账户基金",
+    "390100": "城乡居民基本医疗保险基金",
+    "390200": "城乡居民大病医疗保险基金",
+}
 
 
 class CenterRefusal(Exception):
@@ -30,7 +37,7 @@ class CenterRefusal(Exception):
 
 def _fmt(value: Decimal | None) -> float | None:
     # Real centers answer amounts as JSON numbers; two decimals.
-    return None if value is None else float(value.quantize(rules.CENT))
+    return None if value is None else float(engine.cents(value))
 
 
 @dataclass
@@ -61,6 +68,7 @@ class Settlement:
     mid_setl: bool
     msgid: str
     cancelled_by: str | None = None
+    cancellation: dict[str, Any] | None = None  # the 2305/2208 answer (negative amounts), for 5203
 
 
 class CenterState:
@@ -143,29 +151,29 @@ class CenterState:
             raise CenterRefusal(f"就诊ID {mdtrt_id} 不存在")
         return visit
 
-    def _policy(self, insutype: str, med_type: str) -> rules.Policy:
-        care_type = rules.care_type_for_med_type(med_type)
+    @staticmethod
+    def _care_type(med_type: str) -> str:
+        """The center's own reading of med_type: 2x and 52 inpatient, 14 chronic, else outpatient."""
+        if med_type.startswith("2") or med_type == "52":
+            return "inpatient"
+        return "chronic_outpatient" if med_type == "14" else "outpatient"
+
+    def _benefit(self, insutype: str, med_type: str) -> engine.Benefit:
+        care_type = self._care_type(med_type)
         params = self.policies.get(f"{insutype}:{care_type}")
         if params is None:
             raise CenterRefusal(f"险种 {insutype} 无 {care_type} 待遇参数")
-        return rules.Policy(
+        return engine.Benefit(
             deductible=Decimal(params["deductible"]),
             fund_ratio=Decimal(params["fund_ratio"]),
             annual_cap=Decimal(params["annual_cap"]) if params.get("annual_cap") else None,
-            source=f"center:{insutype}:{care_type}",
         )
 
-    def _fee_line(self, fee: dict[str, Any]) -> rules.FeeLine:
-        item = self.catalog.get(fee["med_list_codg"])
-        if item is None:
-            return rules.FeeLine(rules.InsuranceClass.C, amount=fee["amount"], not_payable=True)
-        cap = Decimal(item["pric_uplmt_amt"]) if item.get("pric_uplmt_amt") else None
-        return rules.FeeLine(
-            rules.InsuranceClass(item["class"]),
-            quantity=fee["cnt"],
-            unit_price=fee["pric"],
-            b_self_pay_ratio=Decimal(item["selfpay_prop"]),
-            price_cap=cap,
+    def _parts(self, fee: dict[str, Any], cnt: Decimal | None = None) -> tuple[Decimal, ...]:
+        return engine.line_parts(
+            cnt=fee["cnt"] if cnt is None else cnt,
+            pric=fee["pric"],
+            item=self.catalog.get(fee["med_list_codg"]),
         )
 
     # --- transactions ---
@@ -269,8 +277,8 @@ class CenterState:
                 raise CenterRefusal(f"费用明细流水号 {sn} 重复或为空")
             cnt, pric = to_decimal(raw.get("cnt")), to_decimal(raw.get("pric"))
             amount = to_decimal(raw.get("det_item_fee_sumamt"))
-            if rules.money(cnt * pric) != rules.money(amount):
-                raise CenterRefusal(f"明细 {sn} 金额 {amount} 与数量×单价 {rules.money(cnt * pric)} 不符")
+            if engine.cents(cnt * pric) != engine.cents(amount):
+                raise CenterRefusal(f"明细 {sn} 金额 {amount} 与数量×单价 {engine.cents(cnt * pric)} 不符")
             fee = {
                 "sn": sn,
                 "med_list_codg": str(raw.get("med_list_codg", "")),
@@ -282,7 +290,7 @@ class CenterState:
                 "settled_by": None,
                 "batch": str(raw.get("chrg_bchno") or ""),
             }
-            part = rules.split_line(self._fee_line(fee), rules.Policy(Decimal(0), Decimal(0)))
+            _, own, over, share, scope = self._parts(fee)
             item = self.catalog.get(fee["med_list_codg"])
             staged[(visit.mdtrt_id, sn)] = (visit, fee)
             sign = fee["sign"]
@@ -296,10 +304,10 @@ class CenterState:
                     if item and item.get("pric_uplmt_amt")
                     else None,
                     "selfpay_prop": float(item["selfpay_prop"]) if item else 1.0,
-                    "fulamt_ownpay_amt": _fmt(sign * part.full_self_pay),
-                    "overlmt_amt": _fmt(sign * part.over_limit_self_pay),
-                    "preselfpay_amt": _fmt(sign * part.pre_self_pay),
-                    "inscp_scp_amt": _fmt(sign * part.in_scope),
+                    "fulamt_ownpay_amt": _fmt(sign * own),
+                    "overlmt_amt": _fmt(sign * over),
+                    "preselfpay_amt": _fmt(sign * share),
+                    "inscp_scp_amt": _fmt(sign * scope),
                     "chrgitm_lv": CLASS_LEVEL[item["class"]] if item else "03",
                     "med_chrgitm_type": "",
                     "lmt_used_flag": "0",
@@ -330,7 +338,7 @@ class CenterState:
 
     def _compute(
         self, data: dict[str, Any], msgid: str
-    ) -> tuple[Visit, rules.SettlementResult, list[str], dict, Any]:
+    ) -> tuple[Visit, engine.Outcome, list[str], dict, Any]:
         visit = self._visit(str(data.get("mdtrt_id", "")), data.get("psn_no"))
         if visit.status == "cancelled":
             raise CenterRefusal("就诊已撤销")
@@ -343,8 +351,8 @@ class CenterState:
         ]
         total = sum((f["sign"] * f["amount"] for f in pending), Decimal("0"))
         declared = to_decimal(data.get("medfee_sumamt"))
-        if rules.money(declared) != rules.money(total):
-            raise CenterRefusal(f"医疗费总额 {declared} 与已上传明细合计 {rules.money(total)} 不符")
+        if engine.cents(declared) != engine.cents(total):
+            raise CenterRefusal(f"医疗费总额 {declared} 与已上传明细合计 {engine.cents(total)} 不符")
         # Refund lines (negative cnt) reduce the line they point at (init_feedetl_sn).
         refunded: dict[str, Decimal] = {}
         for f in pending:
@@ -354,18 +362,19 @@ class CenterState:
         for f in pending:
             net = f["cnt"] - refunded.get(f["sn"], Decimal("0"))
             if f["sign"] > 0 and net > 0:
-                lines.append(self._fee_line({**f, "cnt": net, "amount": rules.money(net * f["pric"])}))
+                lines.append(self._parts(f, cnt=net))
         person = self._person(visit.psn_no)
         info = self._insuinfo(person, visit.insutype)
         year = datetime.date.today().year
         acc = self.accumulators.get((visit.psn_no, visit.insutype, year), [Decimal("0"), Decimal("0")])
         balance = Decimal(info["balc"]) if visit.insutype != "390" else None
-        result = rules.settle(
+        result = engine.calculate(
             lines,
-            self._policy(visit.insutype, visit.med_type),
-            rules.Accumulators(acc[0], acc[1]),
-            personal_account_balance=balance,
-            use_personal_account=str(data.get("acct_used_flag", "1")) == "1",
+            self._benefit(visit.insutype, visit.med_type),
+            deductible_paid_this_year=acc[0],
+            fund_paid_this_year=acc[1],
+            account_balance=balance,
+            use_account=str(data.get("acct_used_flag", "1")) == "1",
         )
         return visit, result, [f["sn"] for f in pending], person, info
 
@@ -383,25 +392,25 @@ class CenterState:
             "psn_type": info.get("psn_type", ""),
             "setl_time": datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
             "med_type": visit.med_type,
-            "medfee_sumamt": _fmt(result.total),
-            "fulamt_ownpay_amt": _fmt(result.full_self_pay),
-            "overlmt_selfpay": _fmt(result.over_limit_self_pay),
-            "preselfpay_amt": _fmt(result.pre_self_pay),
-            "inscp_scp_amt": _fmt(result.in_scope),
-            "act_pay_dedc": _fmt(result.deductible_paid),
-            "hifp_pay": _fmt(result.fund_pay),
-            "pool_prop_selfpay": float(result.fund_ratio),
+            "medfee_sumamt": _fmt(result.medfee_sumamt),
+            "fulamt_ownpay_amt": _fmt(result.fulamt_ownpay_amt),
+            "overlmt_selfpay": _fmt(result.overlmt_selfpay),
+            "preselfpay_amt": _fmt(result.preselfpay_amt),
+            "inscp_scp_amt": _fmt(result.inscp_scp_amt),
+            "act_pay_dedc": _fmt(result.act_pay_dedc),
+            "hifp_pay": _fmt(result.hifp_pay),
+            "pool_prop_selfpay": float(result.pool_prop_selfpay),
             "cvlserv_pay": 0,
             "hifes_pay": 0,
             "hifmi_pay": 0,
             "hifob_pay": 0,
             "maf_pay": 0,
             "oth_pay": 0,
-            "fund_pay_sumamt": _fmt(result.fund_pay_total),
-            "hosp_part_amt": _fmt(result.hospital_share),
-            "psn_part_amt": _fmt(result.personal_burden),
-            "acct_pay": _fmt(result.personal_account_pay),
-            "psn_cash_pay": _fmt(result.cash_pay),
+            "fund_pay_sumamt": _fmt(result.fund_pay_sumamt),
+            "hosp_part_amt": _fmt(result.hosp_part_amt),
+            "psn_part_amt": _fmt(result.psn_part_amt),
+            "acct_pay": _fmt(result.acct_pay),
+            "psn_cash_pay": _fmt(result.psn_cash_pay),
             "balc": _fmt(balc),
             "acct_mulaid_pay": 0,
             "medins_setl_id": msgid,
@@ -412,22 +421,25 @@ class CenterState:
 
     def _setldetail(self, visit, result, sign=1):
         details = []
-        if result.fund_pay:
+        names = FUND_PAY_TYPE_NAMES
+        if result.hifp_pay:
+            code = f"{visit.insutype}100"
             details.append(
                 {
-                    "fund_pay_type": f"{visit.insutype}100",
-                    "inscp_scp_amt": _fmt(sign * result.in_scope),
-                    "fund_payamt": _fmt(sign * result.fund_pay),
-                    "fund_pay_type_name": "基本医疗保险统筹基金",
+                    "fund_pay_type": code,
+                    "inscp_scp_amt": _fmt(sign * result.inscp_scp_amt),
+                    "fund_payamt": _fmt(sign * result.hifp_pay),
+                    "fund_pay_type_name": names.get(code, ""),
                 }
             )
-        if result.personal_account_pay:
+        if result.acct_pay:
+            code = f"{visit.insutype}200"
             details.append(
                 {
-                    "fund_pay_type": f"{visit.insutype}200",
-                    "inscp_scp_amt": _fmt(sign * result.in_scope),
-                    "fund_payamt": _fmt(sign * result.personal_account_pay),
-                    "fund_pay_type_name": "个人账户",
+                    "fund_pay_type": code,
+                    "inscp_scp_amt": _fmt(sign * result.inscp_scp_amt),
+                    "fund_payamt": _fmt(sign * result.acct_pay),
+                    "fund_pay_type_name": names.get(code, ""),
                 }
             )
         return details
@@ -435,7 +447,7 @@ class CenterState:
     def trx_2303(self, payload, envelope):
         data = payload.get("data") or {}
         visit, result, _, person, info = self._compute(data, envelope["msgid"])
-        balance = Decimal(info["balc"]) - result.personal_account_pay
+        balance = Decimal(info["balc"]) - result.acct_pay
         setlinfo = self._setlinfo(
             visit, result, person, info, setl_id=None, msgid=envelope["msgid"], balc=balance
         )
@@ -448,9 +460,9 @@ class CenterState:
         setl_id = self._new_id()
         year = datetime.date.today().year
         acc = self.accumulators.setdefault((visit.psn_no, visit.insutype, year), [Decimal("0"), Decimal("0")])
-        acc[0] += result.deductible_paid
-        acc[1] += result.fund_pay
-        info["balc"] = str(Decimal(info["balc"]) - result.personal_account_pay)
+        acc[0] += result.act_pay_dedc
+        acc[1] += result.hifp_pay
+        info["balc"] = str(Decimal(info["balc"]) - result.acct_pay)
         for sn in sns:
             visit.fees[sn]["settled_by"] = setl_id
         setlinfo = self._setlinfo(
@@ -465,9 +477,9 @@ class CenterState:
             setlinfo,
             self._setldetail(visit, result),
             sns,
-            result.deductible_paid,
-            result.fund_pay,
-            result.personal_account_pay,
+            result.act_pay_dedc,
+            result.hifp_pay,
+            result.acct_pay,
             str(data.get("mid_setl_flag", "0")) == "1",
             envelope["msgid"],
         )
@@ -479,9 +491,9 @@ class CenterState:
         settlement = self.settlements.get(str(data.get("setl_id", "")))
         if settlement is None or settlement.mdtrt_id != data.get("mdtrt_id"):
             raise CenterRefusal(f"结算ID {data.get('setl_id')} 不存在")
-        return self._cancel(settlement)
+        return self._cancel(settlement, envelope["msgid"])
 
-    def _cancel(self, settlement: Settlement) -> dict[str, Any]:
+    def _cancel(self, settlement: Settlement, msgid: str = "") -> dict[str, Any]:
         if settlement.cancelled_by:
             raise CenterRefusal(f"结算 {settlement.setl_id} 已撤销")
         visit = self.visits[settlement.mdtrt_id]
@@ -499,11 +511,21 @@ class CenterState:
             k: (-v if isinstance(v, (int, float)) and k not in {"pool_prop_selfpay"} else v)
             for k, v in settlement.setlinfo.items()
         }
-        negated.update({"setl_id": cancel_id, "balc": float(Decimal(info["balc"])), "psn_part_amt": None})
+        negated.update(
+            {
+                "setl_id": cancel_id,
+                "balc": float(Decimal(info["balc"])),
+                "medins_setl_id": msgid or settlement.msgid,
+                "refd_setl_flag": "1",
+                "init_setl_id": settlement.setl_id,
+                "setl_time": datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
+            }
+        )
         detail = [
             {**d, "fund_payamt": -d["fund_payamt"], "inscp_scp_amt": -d["inscp_scp_amt"]}
             for d in settlement.setldetail
         ]
+        settlement.cancellation = {"setlinfo": negated, "setldetail": detail}
         return {"setlinfo": negated, "setldetail": detail}
 
     def trx_2601(self, payload, envelope):
@@ -521,6 +543,50 @@ class CenterState:
             if settlement.cancelled_by is None:
                 self._cancel(settlement)
         return {}
+
+    # --- P2.3 queries: what the center holds ---
+    def trx_5203(self, payload, envelope):
+        """结算信息查询. With setl_id: that settlement (a cancelled one carries refd_setl_flag via its
+        cancellation row); without it (extension): every settlement and cancellation of the visit."""
+        data = payload.get("data") or {}
+        visit = self._visit(str(data.get("mdtrt_id", "")), data.get("psn_no"))
+        wanted = str(data.get("setl_id") or "")
+        rows, details = [], []
+        for setl_id in visit.settlements:
+            settlement = self.settlements[setl_id]
+            cancel_id = (settlement.cancellation or {}).get("setlinfo", {}).get("setl_id")
+            if wanted and wanted not in (setl_id, cancel_id):
+                continue
+            rows.append({**settlement.setlinfo, "refd_setl_flag": "0", "year": settlement.year})
+            details += [{**d, "setl_id": setl_id} for d in settlement.setldetail]
+            if settlement.cancellation:
+                info = settlement.cancellation["setlinfo"]
+                rows.append({**info, "year": settlement.year})
+                details += [{**d, "setl_id": info["setl_id"]} for d in settlement.cancellation["setldetail"]]
+        if wanted and not rows:
+            raise CenterRefusal(f"结算ID {wanted} 不存在")
+        return {"setlinfo": rows, "setldetail": details}
+
+    def trx_5204(self, payload, envelope):
+        """费用明细查询: the lines the center holds for the visit (optionally of one settlement)."""
+        data = payload.get("data") or {}
+        visit = self._visit(str(data.get("mdtrt_id", "")), data.get("psn_no"))
+        wanted = str(data.get("setl_id") or "")
+        return {
+            "result": [
+                {
+                    "mdtrt_id": visit.mdtrt_id,
+                    "setl_id": fee["settled_by"] or "",
+                    "feedetl_sn": sn,
+                    "med_list_codg": fee["med_list_codg"],
+                    "cnt": float(fee["sign"] * fee["cnt"]),
+                    "pric": float(fee["pric"]),
+                    "det_item_fee_sumamt": _fmt(fee["sign"] * fee["amount"]),
+                }
+                for sn, fee in visit.fees.items()
+                if not wanted or fee["settled_by"] == wanted
+            ]
+        }
 
     # --- outpatient (22xx): registration, visit information, fees by charge batch, settlement ---
     def trx_2201(self, payload, envelope):

@@ -165,7 +165,7 @@ class VisitPreSettleApi(APIView):
         center = answer["center"]
         return Response(
             {
-                **_money(answer["local"]),
+                **(_money(answer["local"]) if answer["local"] else {"local_note": answer["local_note"]}),
                 "center": {
                     k: str(rules.money(v)) if isinstance(v, Decimal) else v
                     for k, v in center["setlinfo"].items()

@@ -119,8 +119,8 @@ class PreSettleApi(APIView):
         center = answer["center"]
         return Response(
             {
-                **_money(answer["local"]),
-                "policy_source": answer["policy"].source,
+                **(_money(answer["local"]) if answer["local"] else {"local_note": answer["local_note"]}),
+                "policy_source": answer["policy"].source if answer["policy"] else None,
                 "problems": answer["problems"],
                 "center": {
                     k: str(rules.money(v)) if isinstance(v, Decimal) else v

@@ -10,7 +10,14 @@ import pytest
 
 from center import protocol
 from center import transactions as trx
-from center.client import CenterClient, CenterRejected, CenterUnavailable
+from center.client import (
+    CenterClient,
+    CenterGarbled,
+    CenterRejected,
+    CenterTimeout,
+    CenterUnavailable,
+    next_msgid,
+)
 from center.models import CenterExchange
 from settlement import rules
 
@@ -189,21 +196,34 @@ def test_center_and_local_engine_agree_on_a_settlement(center):
         {"mode": "garbled", "infno": "2304"},
     ],
 )
-def test_a_lost_settle_reply_ends_in_one_settlement_or_none(center, fault):
+def test_a_lost_settle_reply_is_resolved_by_asking_the_center(center, fault):
+    """The reply to 2304 is lost: the outcome is unknown to the client. 5203 (matching medins_setl_id to
+    our msgid) tells whether the center settled; a 2601 fence makes sure a late message never settles;
+    afterwards the center holds exactly what 5203 said."""
+    import time
+
     client = CenterClient.from_settings()
     mdtrt_id, _, total = _admit_with_fees(client)
     center.fault(count=1, **fault)
-    with pytest.raises(trx.SettlementReversed) as excinfo:
-        trx.settle(client, data=_data(mdtrt_id, total), insuplc_admdvs=REGION)
-    assert excinfo.value.rule == "SET-10"
-    import time
-
-    time.sleep(fault.get("seconds", 0) + 0.5)  # let a late 2304 reach the center
-    assert center.state()["active_settlements"] == []
-    settled = trx.settle(client, data=_data(mdtrt_id, total), insuplc_admdvs=REGION)
-    assert center.state()["active_settlements"] == [settled["setlinfo"]["setl_id"]]
-    statuses = list(CenterExchange.objects.filter(infno__in=["2304", "2601"]).values_list("infno", "status"))
-    assert ("2601", "ok") in statuses
+    msgid = next_msgid()
+    with pytest.raises((CenterTimeout, CenterGarbled)):
+        trx.settle(client, data=_data(mdtrt_id, total), insuplc_admdvs=REGION, msgid=msgid)
+    held = [
+        r
+        for r in trx.query_settlements(client, psn_no=PSN, mdtrt_id=mdtrt_id, insuplc_admdvs=REGION)
+        if r["setlinfo"]["medins_setl_id"] == msgid
+    ]
+    processed = fault.get("after_process") or fault["mode"] == "garbled"
+    assert len(held) == (1 if processed else 0)
+    if not held:
+        trx.reverse(client, psn_no=PSN, omsgid=msgid, oinfno="2304", insuplc_admdvs=REGION)
+        time.sleep(fault.get("seconds", 0) + 0.5)  # the late 2304 arrives after the fence
+        assert center.state()["active_settlements"] == []
+        settled = trx.settle(client, data=_data(mdtrt_id, total), insuplc_admdvs=REGION)
+        assert center.state()["active_settlements"] == [settled["setlinfo"]["setl_id"]]
+    else:
+        assert center.state()["active_settlements"] == [held[0]["setlinfo"]["setl_id"]]
+        assert held[0]["setlinfo"]["medfee_sumamt"] == Decimal(total)
 
 
 def test_center_down_is_unavailable_and_logged(center):
@@ -345,11 +365,17 @@ def test_outpatient_chronic_visit_settles_by_charge_batch_and_cancels(center):
     assert center.state()["active_settlements"] == [second["setl_id"]]
 
 
-def test_outpatient_settle_timeout_is_reversed(center):
+def test_outpatient_settle_timeout_fenced_by_2601_leaves_nothing(center):
+    """2207's reply is lost after the center settled: 2601 on its msgid cancels it (10 × 3.20 = 32.00)."""
     client = CenterClient.from_settings()
     mdtrt_id = _outpatient_visit(client, {"B1": [("XJ01CAA040A001010100028", "10", "3.20")]})
     center.fault(mode="timeout", infno="2207", seconds=3, after_process=True, count=1)
     data = {**_data(mdtrt_id, "32.00"), "chrg_bchno": "B1"}
-    with pytest.raises(trx.SettlementReversed):
-        trx.settle_outpatient(client, data=data, insuplc_admdvs=REGION)
+    msgid = next_msgid()
+    with pytest.raises(CenterTimeout):
+        trx.settle_outpatient(client, data=data, insuplc_admdvs=REGION, msgid=msgid)
+    trx.reverse(client, psn_no=PSN, omsgid=msgid, oinfno="2207", insuplc_admdvs=REGION)
     assert center.state()["active_settlements"] == []
+    rows = trx.query_settlements(client, psn_no=PSN, mdtrt_id=mdtrt_id, insuplc_admdvs=REGION)
+    assert [r["setlinfo"]["refd_setl_flag"] for r in rows] == ["0", "1"]
+    assert rows[1]["setlinfo"]["medfee_sumamt"] == Decimal("-32.00")
