@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -14,15 +14,10 @@ from django.utils import timezone
 from admission import rules, selectors, sequences
 from admission.models import ChargeLine, DailyListAcknowledgement, Order, SelfPayConsent, Stay
 from core.errors import ConflictError, DomainError
+from core.money import CENT, money  # noqa: F401  (one rounding for every app)
 from drug_catalog import selectors as catalog_selectors
 from drug_catalog.models import CatalogItem, HospitalItem
 from hospital.models import Department, Practitioner
-
-CENT = Decimal("0.01")
-
-
-def money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)

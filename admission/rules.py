@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from core.workdays import CalendarUnknown, add_working_days, is_working_day
+from diagnoses.rules import icd10_category
 
 __all__ = ["CalendarUnknown", "add_working_days", "is_working_day"]
 
@@ -42,11 +43,6 @@ def deadline_passed(
 ) -> bool:
     """Completed after the deadline, or still not completed once the deadline day is over."""
     return (completed_on if completed_on is not None else today) > deadline
-
-
-def icd10_category(code: str) -> str:
-    """The ICD-10 category (3 characters): E11.900, E11.9 and E11 all give E11."""
-    return code.strip().upper().replace(".", "")[:3]
 
 
 def is_split_admission(

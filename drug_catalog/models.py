@@ -171,7 +171,7 @@ class CatalogItem(TrackedModel):
     @staticmethod
     def search_keys(name: str) -> tuple[str, str]:
         """Full pinyin and initials of a name, cut to their columns (a long name has a longer pinyin)."""
-        from insured.search import name_keys
+        from core.text import name_keys
 
         pinyin, initials = name_keys(name)
         return pinyin[:400], initials[:100]

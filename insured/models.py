@@ -10,6 +10,7 @@ Invariants the database holds (the services give the friendly message first):
 from __future__ import annotations
 
 import datetime
+import secrets
 
 import pgtrigger
 from django.conf import settings
@@ -112,7 +113,7 @@ class InsuredPerson(TrackedModel):
         return f"{self.name}（{self.psn_no}）"
 
     def save(self, *args, **kwargs):
-        from insured.search import name_keys
+        from core.text import name_keys
 
         self.name_pinyin, self.name_initials = name_keys(self.name)
         super().save(*args, **kwargs)
@@ -255,6 +256,10 @@ class Credential(TrackedModel):
         return f"{self.get_mdtrt_cert_type_display()} {self.number}"
 
 
+def new_reader_secret() -> str:
+    return secrets.token_hex(16)
+
+
 class CardReader(TrackedModel):
     """A registered reader at a window: keyboard-wedge card reader or e-voucher scanner (INS-1)."""
 
@@ -267,6 +272,12 @@ class CardReader(TrackedModel):
     kind = models.CharField("类型", max_length=10, choices=Kind.choices)
     location = models.CharField("位置", max_length=50, blank=True)
     is_active = models.BooleanField("启用", default=True)
+    secret = models.CharField(
+        "设备密钥",
+        max_length=64,
+        default=new_reader_secret,
+        help_text="读卡器以此密钥为每次读卡签名（INS-1：读卡来源由设备证明）；更换设备时重置",
+    )
 
     class Meta:
         verbose_name = "读卡设备"
@@ -314,6 +325,12 @@ class CardRead(models.Model):
         blank=True,
         related_name="+",
     )
+    card_sn = models.CharField("卡识别码", max_length=50, blank=True)
+    center_checked_at = models.DateTimeField("中心核验时间（1101）", null=True, blank=True)
+    center_answer = models.JSONField(
+        "中心人员信息（1101）", default=dict, blank=True, help_text="余额、人员类别、参保地（中心为准）"
+    )
+    center_message = models.CharField("中心核验说明", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "读卡记录"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import hashlib
+import hmac
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -282,3 +284,11 @@ def window_assessment(
     elif not is_local:
         notices.append(WindowNotice("info", "REM-7", "异地参保人员：按就医地目录、参保地政策结算。"))
     return WindowAssessment(direct_settlement=direct, notices=notices)
+
+
+def reader_mac(secret: str, credential_value: str, card_sn: str = "") -> str:
+    """INS-1: what a registered reader appends to each read — HMAC-SHA256 over the credential and the
+    card serial with the reader's own secret (16 hex characters). It is the reader, not the caller,
+    that says a read came from a reader."""
+    message = f"{credential_value}|{card_sn}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:16]

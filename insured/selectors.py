@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from core.errors import DomainError
 from core.roles import Role, has_role
+from core.text import looks_like_pinyin
 from insured import rules
 from insured.models import CardRead, Enrollment, InsuredPerson, Sanction, SanctionPolicy
 from insured.regions import region_name
-from insured.search import looks_like_pinyin
 
 # Privacy: the office (reviews, sanctions) and admins see full ID numbers and phones; the window,
 # doctors and nurses see them masked — the card read itself proves the match (INS-1).
@@ -192,6 +192,11 @@ def card_read_answer(read: CardRead, user: Any) -> dict[str, Any]:
         ],
         "open_admissions": open_admissions(person),
         "confirmed_at": read.confirmed_at,
+        "center": {
+            "checked_at": read.center_checked_at,
+            "message": read.center_message,
+            "insuinfo": read.center_answer.get("insuinfo", []),
+        },
     }
 
 

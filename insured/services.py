@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hmac
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
@@ -234,11 +235,14 @@ def card_read(
     credential_value: str,
     entry_mode: str = "reader",
     card_sn: str = "",
+    reader_mac: str = "",
     purpose: str = CardRead.Purpose.CARE,
     agent: AgentIdentity | None = None,
     sources: tuple[PersonSource, ...] = (LocalRegistrySource(),),
 ) -> CardRead:
-    """INS-1: read a credential at a registered reader — never a typed insurance number."""
+    """INS-1: read a credential at a registered reader — never a typed insurance number. The reader
+    proves the read is its own (`reader_mac`, signed with its secret); a social-security card read
+    carries its card serial (card_sn)."""
     if entry_mode != "reader" or credential_type not in WINDOW_CREDENTIAL_TYPES:
         raise DomainError(
             "须读取本人医保电子凭证、社会保障卡或身份证，窗口不得手工录入医保号（人、证、卡一致）。",
@@ -253,6 +257,20 @@ def card_read(
             rule="INS-1",
             errors={"reader_id": ["未登记的读卡设备。"]},
         )
+    if not hmac.compare_digest(rules.reader_mac(reader.secret, credential_value, card_sn), reader_mac or ""):
+        raise DomainError(
+            "读卡数据未通过读卡设备校验：须由已登记的读卡器读取本人凭证，不得手工录入或转发（人、证、卡一致）。",
+            code="reader_unverified",
+            rule="INS-1",
+            errors={"reader_mac": ["读卡设备签名不符。"]},
+        )
+    if credential_type == Credential.Type.SOCIAL_SECURITY_CARD and not card_sn.strip():
+        raise DomainError(
+            "读取社会保障卡须同时读取卡识别码（card_sn）。",
+            code="card_sn_required",
+            rule="INS-1",
+            errors={"card_sn": ["社保卡读卡须带卡识别码。"]},
+        )
     credential, source = None, None
     for source in sources:
         credential = source.find_credential(cert_type=credential_type, value=credential_value)
@@ -266,11 +284,7 @@ def card_read(
         raise DomainError(
             CREDENTIAL_REFUSALS[credential.status], code=f"credential_{credential.status}", rule="INS-1"
         )
-    if (
-        credential.mdtrt_cert_type == Credential.Type.SOCIAL_SECURITY_CARD
-        and card_sn
-        and card_sn != credential.card_sn
-    ):
+    if credential.mdtrt_cert_type == Credential.Type.SOCIAL_SECURITY_CARD and card_sn != credential.card_sn:
         raise DomainError(
             "卡识别码与登记的社会保障卡不符，请核对是否为本人卡。", code="card_sn_mismatch", rule="INS-1"
         )
@@ -300,6 +314,7 @@ def card_read(
         source=source.name,
         purpose=purpose,
         read_by=actor,
+        card_sn=card_sn.strip(),
         **agent_fields,
     )
     PersonAccessLog.objects.create(
@@ -309,6 +324,56 @@ def card_read(
         path=f"reader:{reader_id}",
     )
     return read
+
+
+def card_read_center_check(*, actor: Any, card_read: CardRead) -> CardRead:
+    """INS-1: ask the center (1101) who holds the credential; its balance, person type and insured
+    region are shown beside the roster's. A center that cannot answer leaves the read usable (the
+    roster's figures, marked so). Never inside a transaction: it is a call to the center."""
+    from center import transactions
+    from center.client import CenterClient, CenterError
+    from core.money import money
+
+    credential = card_read.credential
+    try:
+        answer = transactions.person_info(
+            CenterClient.from_settings(),
+            cert_type=credential.mdtrt_cert_type,
+            cert_no=credential.number,
+            card_sn=card_read.card_sn,
+            actor=actor,
+        )
+    except CenterError as error:
+        CardRead.objects.filter(pk=card_read.pk).update(
+            center_checked_at=timezone.now(), center_message=f"医保中心未能核验：{error.message}"[:200]
+        )
+    else:
+        base = answer["baseinfo"]
+        rows = [
+            {
+                "insutype": str(info.get("insutype", "")),
+                "psn_type": str(info.get("psn_type", "")),
+                "insuplc_admdvs": str(info.get("insuplc_admdvs", "")),
+                "balc": str(money(info["balc"])) if info.get("balc") is not None else None,
+            }
+            for info in answer["insuinfo"]
+        ]
+        same = str(base.get("psn_no", "")) == card_read.person.psn_no
+        CardRead.objects.filter(pk=card_read.pk).update(
+            center_checked_at=timezone.now(),
+            center_answer={"psn_no": str(base.get("psn_no", "")), "insuinfo": rows},
+            center_message="" if same else "医保中心返回的人员编号与本院登记不一致，请核对（INS-1）",
+        )
+    card_read.refresh_from_db()
+    return card_read
+
+
+@transaction.atomic
+def enrollment_balance_from_center(*, person_id: int, insutype: str, balance: Decimal) -> None:
+    """SET-8: after a settlement the personal account's balance is the center's balc."""
+    Enrollment.objects.filter(
+        person_id=person_id, insutype__code=insutype, status=Enrollment.Status.ACTIVE
+    ).update(balance=balance)
 
 
 @transaction.atomic

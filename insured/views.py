@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
@@ -14,7 +15,7 @@ from core.permissions import role_required
 from core.roles import Role
 from insured import selectors, services
 from insured.models import CardRead, CardReader, CertificateType, InsuredPerson, PersonAccessLog, Sanction
-from insured.rules import CATEGORY_LABELS, ViolationCategory
+from insured.rules import CATEGORY_LABELS, ViolationCategory, reader_mac
 
 # Demo installations only: cards a simulated reader can "swipe" (see insured/demo.py KNOWN).
 DEMO_CARD_HOLDERS = [
@@ -41,13 +42,24 @@ def card_read_page(request):
             .select_related("person")
             .order_by("person__psn_no")
         )
+    readers = list(CardReader.objects.filter(is_active=True))
+    # The simulated reader signs like a real one does, with the selected reader's secret (INS-1).
+    demo_swipes = [
+        {
+            "card": card,
+            "signatures": json.dumps(
+                {r.reader_id: reader_mac(r.secret, card.number, card.card_sn) for r in readers}
+            ),
+        }
+        for card in demo_cards
+    ]
     return render(
         request,
         "insured/card_read.html",
         {
-            "readers": CardReader.objects.filter(is_active=True),
+            "readers": readers,
             "cert_types": CertificateType.objects.filter(is_active=True),
-            "demo_cards": demo_cards,
+            "demo_cards": demo_swipes,
         },
     )
 
@@ -72,11 +84,13 @@ def card_read_submit(request):
             credential_value=post.get("credential_value", ""),
             entry_mode=post.get("entry_mode", "manual"),
             card_sn=post.get("card_sn", ""),
+            reader_mac=post.get("reader_mac", ""),
             purpose=post.get("purpose") or CardRead.Purpose.CARE,
             agent=agent,
         )
     except DomainError as exc:
         return render(request, "insured/_card_read_result.html", {"error": exc}, status=exc.status_code)
+    read = services.card_read_center_check(actor=request.user, card_read=read)
     return render(
         request, "insured/_card_read_result.html", {"answer": selectors.card_read_answer(read, request.user)}
     )

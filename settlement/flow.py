@@ -611,8 +611,6 @@ def record_settled(actor, settlement_pk: int, reply: dict, *, facts=None, resolu
             _after_settled(actor, enc, settlement)
             intents.intent_done(settlement.msgid, resolution or CenterIntent.Resolution.ANSWERED)
             return settlement
-    except DomainError:
-        raise
     except Exception as error:  # the center has settled; our books did not follow: recovery will
         logger.exception("recording settlement %s failed", settlement_pk)
         intents.intent_unknown(Settlement.objects.get(pk=settlement_pk).msgid, f"本院记录失败：{error}")
@@ -758,6 +756,14 @@ def record_center_answer(
     write_funds(settlement, reply.get("setldetail") or [])
     if facts is not None:
         _apply_accumulators(settlement, facts)
+    if settlement.account_balance_after is not None and settlement.insutype:
+        from insured import services as insured_services
+
+        insured_services.enrollment_balance_from_center(
+            person_id=settlement.person_id,
+            insutype=settlement.insutype,
+            balance=settlement.account_balance_after,
+        )
     return settlement
 
 
@@ -1022,6 +1028,14 @@ def _record_reversal(
         original.reason = reason[:300]
         original.save(update_fields=["reason", "updated_at"])
         _transition(original, Settlement.Status.REVERSED, actor)
+        if counter.account_balance_after is not None and original.insutype:
+            from insured import services as insured_services
+
+            insured_services.enrollment_balance_from_center(
+                person_id=original.person_id,
+                insutype=original.insutype,
+                balance=counter.account_balance_after,
+            )
         if original.is_final and enc.inpatient:
             from admission import services as admission_services
 

@@ -18,10 +18,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from admission import sequences
-from admission.rules import icd10_category
 from center import transactions
 from center.client import CenterError
 from core.errors import ConflictError, DomainError
+from diagnoses.rules import icd10_category
 from drug_catalog import selectors as catalog_selectors
 from drug_catalog.models import CatalogItem, HospitalItem
 from hospital.models import Department, Practitioner
@@ -106,51 +106,126 @@ def visit_register(
 
 
 def visit_register_at_center(*, actor: Any, visit: OutpatientVisit) -> list[dict[str, str]]:
-    """2201 then 2203; a center failure leaves the visit unregistered and says so (retry later)."""
-    if visit.mdtrt_id:
-        return []
-    begntime = timezone.localtime().strftime("%Y-%m-%d %H:%M:%S")
+    """2201 (its intent recorded first; a lost reply is resolved with 5201 by 门诊号), then 2203. A
+    center failure leaves the visit unregistered and says so (retry later); a registration the
+    center made is never made twice."""
+    from center import intents, payloads
+    from center.client import CenterGarbled, CenterTimeout
+    from center.models import CenterIntent
+
+    visit.refresh_from_db()
+    started = timezone.localtime()
+    begntime = payloads.center_time(started)
+    client = flow.center()
+    if not visit.mdtrt_id:
+        with transaction.atomic(durable=True):
+            intent = intents.intent_record(
+                infno="2201",
+                subject=f"visit:{visit.pk}",
+                psn_no=visit.person.psn_no,
+                insuplc_admdvs=visit.person.insuplc_admdvs,
+                context={"visit_no": visit.visit_no, "begntime": begntime},
+            )
+        try:
+            mdtrt_id = transactions.register_outpatient(
+                client,
+                data=payloads.outpatient_registration(
+                    psn_no=visit.person.psn_no,
+                    insutype=visit.insutype,
+                    begntime=started,
+                    cert=(visit.mdtrt_cert_type, visit.mdtrt_cert_no),
+                    visit_no=visit.visit_no,
+                    doctor=(visit.doctor.insurance_code, visit.doctor.name),
+                    department=(
+                        visit.department.insurance_code,
+                        visit.department.name,
+                        visit.department.category_code,
+                    ),
+                ),
+                insuplc_admdvs=visit.person.insuplc_admdvs,
+                actor=actor,
+                msgid=intent.msgid,
+            )
+        except (CenterTimeout, CenterGarbled) as error:
+            intents.intent_unknown(intent.msgid, error.message)
+            mdtrt_id = visit_registration_resolve(actor=actor, visit=visit, msgid=intent.msgid)
+            if not mdtrt_id:
+                return [
+                    {
+                        "rule": "ADM-1",
+                        "message": "医保中心门诊登记（2201）应答丢失，核实后未登记，结算前可重试。",
+                    }
+                ]
+        except CenterError as error:
+            intents.intent_failed(intent.msgid, CenterIntent.Resolution.REFUSED, error.message)
+            return [
+                {
+                    "rule": "ADM-1",
+                    "message": f"医保中心门诊登记（2201）未成功：{error.message}。结算前可重试。",
+                }
+            ]
+        else:
+            OutpatientVisit.objects.filter(pk=visit.pk).update(mdtrt_id=mdtrt_id)
+            intents.intent_done(intent.msgid)
+        visit.mdtrt_id = mdtrt_id
     try:
-        client = flow.center()
-        mdtrt_id = transactions.register_outpatient(
-            client,
-            data={
-                "psn_no": visit.person.psn_no,
-                "insutype": visit.insutype,
-                "begntime": begntime,
-                "mdtrt_cert_type": visit.mdtrt_cert_type,
-                "mdtrt_cert_no": visit.mdtrt_cert_no,
-                "ipt_otp_no": visit.visit_no,
-                "atddr_no": visit.doctor.insurance_code,
-                "dr_name": visit.doctor.name,
-                "dept_code": visit.department.insurance_code,
-                "dept_name": visit.department.name,
-                "caty": visit.department.category_code,
-            },
-            insuplc_admdvs=visit.person.insuplc_admdvs,
-            actor=actor,
-        )
         transactions.outpatient_visit_info(
             client,
-            mdtrtinfo={
-                "mdtrt_id": mdtrt_id,
-                "psn_no": visit.person.psn_no,
-                "med_type": visit.med_type,
-                "begntime": begntime,
-                "dise_codg": visit.disease_code,
-                "dise_name": visit.disease_code,
-            },
+            mdtrtinfo=payloads.outpatient_visit_info(
+                mdtrt_id=visit.mdtrt_id,
+                psn_no=visit.person.psn_no,
+                med_type=visit.med_type,
+                begntime=started,
+                disease_code=visit.disease_code,
+            ),
             diseinfo=[],
             insuplc_admdvs=visit.person.insuplc_admdvs,
             actor=actor,
         )
     except CenterError as error:
         return [
-            {"rule": "ADM-1", "message": f"医保中心门诊登记（2201）未成功：{error.message}。结算前可重试。"}
+            {"rule": "ADM-1", "message": f"医保中心就诊信息（2203）未成功：{error.message}。结算前可重试。"}
         ]
-    OutpatientVisit.objects.filter(pk=visit.pk).update(mdtrt_id=mdtrt_id)
-    visit.mdtrt_id = mdtrt_id
     return []
+
+
+def visit_registration_resolve(*, actor: Any, visit: OutpatientVisit, msgid: str) -> str:
+    """A 2201 whose reply was lost: 5201 by 门诊号; found → recorded, not found → fenced (2601)."""
+    from center import intents
+    from center.models import CenterIntent
+
+    intent = intents.intent_for(msgid)
+    try:
+        visits = transactions.query_visits(
+            flow.center(),
+            psn_no=visit.person.psn_no,
+            insuplc_admdvs=visit.person.insuplc_admdvs,
+            begntime=(intent.context.get("begntime", "") if intent else ""),
+            endtime=timezone.localtime().strftime("%Y-%m-%d %H:%M:%S"),
+            actor=actor,
+        )
+        held = [
+            v for v in visits if v.get("ipt_otp_no") == visit.visit_no and str(v.get("vali_flag", "1")) == "1"
+        ]
+        if not held:
+            transactions.reverse(
+                flow.center(),
+                psn_no=visit.person.psn_no,
+                omsgid=msgid,
+                oinfno="2201",
+                insuplc_admdvs=visit.person.insuplc_admdvs,
+                actor=actor,
+            )
+    except CenterError as error:
+        intents.intent_unknown(msgid, f"核实未成功：{error.message}")
+        return ""
+    if not held:
+        intents.intent_failed(msgid, CenterIntent.Resolution.NOT_FOUND, "中心无此登记，已冲正")
+        return ""
+    mdtrt_id = str(held[0]["mdtrt_id"])
+    OutpatientVisit.objects.filter(pk=visit.pk, mdtrt_id="").update(mdtrt_id=mdtrt_id)
+    intents.intent_done(msgid, CenterIntent.Resolution.FOUND)
+    return mdtrt_id
 
 
 def _price_for(code: str, on_date: datetime.date) -> tuple[HospitalItem | None, CatalogItem | None]:

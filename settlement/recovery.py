@@ -210,6 +210,21 @@ def recover_due(*, actor: Any = None, limit: int = 50) -> dict[str, int]:
 
 
 def _resolve_intent(actor: Any, intent: CenterIntent) -> None:
+    subject, _, pk = intent.subject.partition(":")
+    if intent.infno == "2401" and subject == "stay":
+        from admission import services as admission_services
+        from admission.models import Stay
+
+        admission_services.registration_resolve(actor=actor, stay=Stay.objects.get(pk=pk), msgid=intent.msgid)
+        return
+    if intent.infno == "2201" and subject == "visit":
+        from settlement import outpatient
+        from settlement.models import OutpatientVisit
+
+        outpatient.visit_registration_resolve(
+            actor=actor, visit=OutpatientVisit.objects.get(pk=pk), msgid=intent.msgid
+        )
+        return
     if intent.infno in ("2301", "2204"):
         lines_resolve(actor=actor, intent=intent)
         return

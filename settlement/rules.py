@@ -14,16 +14,11 @@ Rounding (half-up to cents) happens at exactly these points, so the identities h
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from enum import StrEnum
 
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
-
-
-def money(value: Decimal | int | str) -> Decimal:
-    """Round half-up to cents."""
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+# One rounding for every app (core.money); re-exported because the engine's callers use rules.money.
+from core.money import CENT, ZERO, money  # noqa: F401
 
 
 class InsuranceClass(StrEnum):

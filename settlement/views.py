@@ -292,7 +292,7 @@ def stay_pre_settle(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _settle_action(request: HttpRequest, stay, call, success: str) -> HttpResponse:
+def _settle_action(request: HttpRequest, stay, call, success: str, visit=None) -> HttpResponse:
     try:
         call()
     except DomainError as error:
@@ -303,6 +303,8 @@ def _settle_action(request: HttpRequest, stay, call, success: str) -> HttpRespon
         )
     else:
         messages.success(request, success)
+    if visit is not None:
+        return redirect("settlement:visit", pk=visit.pk)
     return redirect("settlement:stay", pk=stay.pk)
 
 
@@ -359,7 +361,10 @@ def settlement_reverse(request: HttpRequest, settlement_id: int) -> HttpResponse
         lambda: services.settlement_reverse(
             actor=request.user, settlement=settlement, reason=request.POST.get("reason", "")
         ),
-        "结算已撤销（冲销记录已生成），住院已重新开放结算（SET-9）。",
+        "结算已撤销（冲销记录已生成），住院已重新开放结算（SET-9）。"
+        if settlement.stay_id
+        else "门诊结算已撤销（冲销记录已生成），可重新结算（SET-9）。",
+        visit=settlement.visit,
     )
 
 

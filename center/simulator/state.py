@@ -48,6 +48,7 @@ class Visit:
     med_type: str
     begntime: str
     status: str = "admitted"  # admitted / discharged / cancelled
+    ipt_otp_no: str = ""
     fees: dict[str, dict[str, Any]] = field(default_factory=dict)
     settlements: list[str] = field(default_factory=list)
 
@@ -238,6 +239,7 @@ class CenterState:
             info["insutype"],
             str(info.get("med_type", "21")),
             str(info.get("begntime", "")),
+            ipt_otp_no=str(info.get("ipt_no", "")),
         )
         return {"result": {"mdtrt_id": mdtrt_id}}
 
@@ -545,6 +547,29 @@ class CenterState:
         return {}
 
     # --- P2.3 queries: what the center holds ---
+    def trx_5201(self, payload, envelope):
+        """就诊信息查询: the person's visits (vali_flag 0 once cancelled by 2404/2202)."""
+        data = payload.get("data") or {}
+        psn_no = str(data.get("psn_no", ""))
+        self._person(psn_no)
+        wanted = str(data.get("mdtrt_id") or "")
+        return {
+            "mdtrtinfo": [
+                {
+                    "mdtrt_id": v.mdtrt_id,
+                    "psn_no": v.psn_no,
+                    "insutype": v.insutype,
+                    "med_type": v.med_type,
+                    "begntime": v.begntime,
+                    "ipt_otp_no": v.ipt_otp_no,
+                    "inhosp_stas": "1" if v.status == "admitted" else "0",
+                    "vali_flag": "0" if v.status == "cancelled" else "1",
+                }
+                for v in self.visits.values()
+                if v.psn_no == psn_no and (not wanted or v.mdtrt_id == wanted)
+            ]
+        }
+
     def trx_5203(self, payload, envelope):
         """结算信息查询. With setl_id: that settlement (a cancelled one carries refd_setl_flag via its
         cancellation row); without it (extension): every settlement and cancellation of the visit."""
@@ -595,7 +620,12 @@ class CenterState:
         self._insuinfo(person, data.get("insutype", ""))
         mdtrt_id = self._new_id()
         self.visits[mdtrt_id] = Visit(
-            mdtrt_id, person["psn_no"], data["insutype"], "11", str(data.get("begntime", ""))
+            mdtrt_id,
+            person["psn_no"],
+            data["insutype"],
+            "11",
+            str(data.get("begntime", "")),
+            ipt_otp_no=str(data.get("ipt_otp_no", "")),
         )
         return {
             "data": {

@@ -18,7 +18,16 @@ class CardReadRequestSerializer(serializers.Serializer):
     credential_value = serializers.CharField(max_length=100)
     reader_id = serializers.CharField(max_length=30)
     entry_mode = serializers.ChoiceField(choices=["reader", "manual"], default="reader")
-    card_sn = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    card_sn = serializers.CharField(
+        max_length=50, required=False, allow_blank=True, default="", help_text="社保卡（03）必填：卡识别码"
+    )
+    reader_mac = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="读卡器对本次读卡的签名（INS-1）：HMAC-SHA256(设备密钥, 凭证|卡识别码) 前 16 位",
+    )
     purpose = serializers.ChoiceField(choices=CardRead.Purpose.choices, default=CardRead.Purpose.CARE)
     agent = AgentSerializer(required=False, allow_null=True)
 
@@ -89,6 +98,7 @@ class CardReadAnswerSerializer(serializers.Serializer):
     warnings = WarningSerializer(many=True)
     open_admissions = serializers.ListField(child=serializers.DictField())
     confirmed_at = serializers.DateTimeField(allow_null=True)
+    center = serializers.DictField(help_text="医保中心 1101 的人员信息（余额、人员类别、参保地）")
 
 
 class PersonDetailSerializer(serializers.Serializer):

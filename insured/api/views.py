@@ -35,9 +35,11 @@ class CardReadApi(APIView):
             credential_value=data["credential_value"],
             entry_mode=data["entry_mode"],
             card_sn=data["card_sn"],
+            reader_mac=data["reader_mac"],
             purpose=data["purpose"],
             agent=agent,
         )
+        read = services.card_read_center_check(actor=request.user, card_read=read)
         answer = selectors.card_read_answer(read, request.user)
         return Response(s.CardReadAnswerSerializer(answer).data, status=status.HTTP_201_CREATED)
 

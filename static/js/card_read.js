@@ -16,12 +16,16 @@ document.addEventListener("DOMContentLoaded", () => {
     const average = gaps.length ? gaps.reduce((a, b) => a + b, 0) / gaps.length : Infinity;
     mode.value = gaps.length >= 5 && average < 35 ? "reader" : "manual";
   });
-  // A social-security card reader sends "card_no|card_sn".
+  // A reader sends "credential|card_sn|signature": the signature (HMAC with the reader's own secret)
+  // is what tells the server the read came from a registered reader (INS-1).
+  const mac = document.getElementById("reader_mac");
   document.getElementById("card-read-form").addEventListener("htmx:configRequest", (event) => {
-    const [number, sn] = input.value.split("|");
+    const [number, sn, signature] = input.value.split("|");
     event.detail.parameters.credential_value = number.trim();
     event.detail.parameters.card_sn = (sn || "").trim();
+    event.detail.parameters.reader_mac = (signature || mac.value || "").trim();
     cardSn.value = (sn || "").trim();
+    mac.value = "";
   });
   document.body.addEventListener("htmx:afterSwap", (event) => {
     if (event.detail.target.id === "card-read-result") { input.value = ""; stamps = []; input.focus(); }
@@ -31,7 +35,9 @@ document.addEventListener("DOMContentLoaded", () => {
     input.value = "";
     stamps = [];
     input.focus();
-    for (const ch of button.dataset.swipe) {
+    const signatures = JSON.parse(button.dataset.signatures || "{}");
+    const swipe = `${button.dataset.swipe}|${signatures[document.getElementById("reader_id").value] || ""}`;
+    for (const ch of swipe) {
       input.dispatchEvent(new KeyboardEvent("keydown", { key: ch }));
       input.value += ch;
       input.dispatchEvent(new Event("input"));

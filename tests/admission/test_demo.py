@@ -16,6 +16,7 @@ def test_demo_stays_cover_every_status_and_problem(center):
 
     center.enrol(*InsuredPerson.objects.filter(insuplc_admdvs__startswith="6101"))
     call_command("seed_demo_stays", verbosity=0)
+    call_command("seed_demo_settlements", verbosity=0)  # SET-10's cash settlement (settlement.demo)
     statuses = set(Stay.objects.values_list("status", flat=True))
     assert {"admitted", "discharge_ordered", "discharged", "settled"} <= statuses
     assert Stay.objects.count() >= 25 and ChargeLine.objects.count() > 200
@@ -34,4 +35,6 @@ def test_demo_stays_cover_every_status_and_problem(center):
     assert HospitalItem.objects.filter(mapping_status="unmapped").exists()
     before = Stay.objects.count()
     call_command("seed_demo_stays", verbosity=0)
+    call_command("seed_demo_settlements", verbosity=0)
     assert Stay.objects.count() == before
+    assert Settlement.objects.filter(mode="self_pay").count() == 1

@@ -11,6 +11,7 @@ from django.utils import timezone
 from admission import charges
 from admission.models import ChargeLine, DailyListAcknowledgement, Stay, StayReview
 from core.roles import Role
+from insured.rules import reader_mac
 from tests.admission.factories import admit, make_catalog_items, make_codes, make_hospital, order
 from tests.browser import login
 from tests.factories import TEST_PASSWORD, PractitionerFactory, UserFactory
@@ -114,7 +115,7 @@ def test_clerk_reads_card_admits_charges_prints_daily_list_and_discharges(page, 
     hospital = make_hospital()
     make_codes()
     items = make_catalog_items()
-    make_reader("W01-CARD")
+    reader = make_reader("W01-CARD")
     person = make_person(name="赵丽")
     UserFactory(username="clerk9", roles=[Role.CLERK])
     login(page, live_server, "clerk9", TEST_PASSWORD)
@@ -122,7 +123,11 @@ def test_clerk_reads_card_admits_charges_prints_daily_list_and_discharges(page, 
     page.goto(f"{live_server.url}/insured/card-read/")
     page.select_option("#reader_id", "W01-CARD")
     card = person.credentials.get(mdtrt_cert_type="03")
-    page.type("#credential_value", f"{card.number}|{card.card_sn}", delay=2)  # the reader's burst
+    page.type(
+        "#credential_value",
+        f"{card.number}|{card.card_sn}|{reader_mac(reader.secret, card.number, card.card_sn)}",
+        delay=2,
+    )  # the reader's burst
     page.press("#credential_value", "Enter")
     page.locator(".person-name").wait_for()
     page.locator("#confirm-match").click()

@@ -59,3 +59,14 @@ def make_reader(reader_id="T-CARD"):
     return CardReader.objects.get_or_create(
         reader_id=reader_id, defaults={"name": "测试读卡器", "kind": "card"}
     )[0]
+
+
+def signed(reader, value: str, card_sn: str = "") -> dict:
+    """What a registered reader sends with a read: the credential, the card serial and its signature."""
+    from insured.rules import reader_mac
+
+    return {
+        "credential_value": value,
+        "card_sn": card_sn,
+        "reader_mac": reader_mac(reader.secret, value, card_sn),
+    }

@@ -5,7 +5,7 @@ import pytest
 from core.roles import Role
 from insured.models import PersonAccessLog, Sanction
 from tests.factories import UserFactory
-from tests.insured.factories import make_person, make_reader
+from tests.insured.factories import make_person, make_reader, signed
 from tests.matrix import Endpoint, check_access, matrix_cases
 
 pytestmark = pytest.mark.django_db
@@ -19,14 +19,11 @@ def _clerk_client(client):
 
 def test_card_read_api_answers_at_a_glance(client):
     person = make_person(balance="88.80")
-    make_reader()
+    reader = make_reader()
+    card = person.credentials.get(mdtrt_cert_type="03")
     response = _clerk_client(client).post(
         "/api/v1/insured/card-read/",
-        {
-            "credential_type": "03",
-            "credential_value": person.credentials.get(mdtrt_cert_type="03").number,
-            "reader_id": "T-CARD",
-        },
+        {"credential_type": "03", "reader_id": "T-CARD", **signed(reader, card.number, card.card_sn)},
         content_type="application/json",
     )
     assert response.status_code == 201, response.json()
@@ -53,12 +50,12 @@ def test_manual_entry_is_refused_with_ins1(client):
 
 def test_delegated_purchase_without_agent_is_refused_with_ins2(client):
     person = make_person()
-    make_reader()
+    reader = make_reader()
     response = _clerk_client(client).post(
         "/api/v1/insured/card-read/",
         {
             "credential_type": "02",
-            "credential_value": person.certno,
+            **signed(reader, person.certno),
             "reader_id": "T-CARD",
             "purpose": "delegated_purchase",
         },
@@ -137,3 +134,41 @@ def test_roster_import_api_reports_rows(client_for):
     assert response.status_code == 400
     body = response.json()
     assert body["outcome"] == "rejected" and body["error_count"] >= 1
+
+
+def test_ins1_card_read_api_refuses_an_unsigned_read_and_shows_the_centers_figures(client, center):
+    """INS-1 through the API: entry_mode "reader" from the caller proves nothing; the reader's signature
+    does. A signed read is checked with the center (1101): its balance stands beside the roster's."""
+    person = make_person(balance="88.80")
+    center.enrol(person)
+    reader = make_reader()
+    card = person.credentials.get(mdtrt_cert_type="03")
+    api = _clerk_client(client)
+    unsigned = api.post(
+        "/api/v1/insured/card-read/",
+        {
+            "credential_type": "03",
+            "credential_value": card.number,
+            "card_sn": card.card_sn,
+            "reader_id": "T-CARD",
+            "entry_mode": "reader",
+        },
+        content_type="application/json",
+    )
+    assert unsigned.status_code == 400
+    assert set(unsigned.json()) == ERROR_KEYS and unsigned.json()["code"] == "reader_unverified"
+    no_serial = api.post(
+        "/api/v1/insured/card-read/",
+        {"credential_type": "03", "reader_id": "T-CARD", **signed(reader, card.number)},
+        content_type="application/json",
+    )
+    assert no_serial.status_code == 400 and no_serial.json()["code"] == "card_sn_required"
+    read = api.post(
+        "/api/v1/insured/card-read/",
+        {"credential_type": "03", "reader_id": "T-CARD", **signed(reader, card.number, card.card_sn)},
+        content_type="application/json",
+    )
+    assert read.status_code == 201, read.json()
+    center_rows = read.json()["center"]["insuinfo"]
+    assert [(r["insutype"], r["balc"]) for r in center_rows] == [("310", "88.80")]
+    assert read.json()["center"]["message"] == ""

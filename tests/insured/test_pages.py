@@ -6,6 +6,7 @@ import pytest
 
 from core.roles import Role
 from insured.models import Sanction
+from insured.rules import reader_mac
 from tests.browser import login
 from tests.factories import TEST_PASSWORD, UserFactory
 from tests.insured.factories import make_person, make_reader
@@ -62,7 +63,7 @@ def test_clerk_reads_a_card_and_confirms(page, live_server, artifacts_dir, _):
         description="出借医保卡",
         start_date=datetime.date.today(),
     )
-    make_reader()
+    reader = make_reader()
     login(page, live_server, "clerk1", TEST_PASSWORD)
     page.click("text=读卡")
     card = person.credentials.get(mdtrt_cert_type="03")
@@ -72,7 +73,11 @@ def test_clerk_reads_a_card_and_confirms(page, live_server, artifacts_dir, _):
     page.locator(".big-message").wait_for()
     assert "不得手工录入医保号" in page.locator(".big-message").inner_text()
     # … the reader "types" the whole card in a burst, with its card_sn.
-    page.type("#credential_value", f"{card.number}|{card.card_sn}", delay=2)
+    page.type(
+        "#credential_value",
+        f"{card.number}|{card.card_sn}|{reader_mac(reader.secret, card.number, card.card_sn)}",
+        delay=2,
+    )
     page.press("#credential_value", "Enter")
     page.locator(".person-name").wait_for()
     assert "张伟" in page.locator(".person-name").inner_text()

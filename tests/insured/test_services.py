@@ -11,7 +11,7 @@ from insured import selectors, services
 from insured.identity import GenderCode, make_ric
 from insured.models import CardRead, Credential, Enrollment, InsuranceType, PersonType
 from tests.factories import UserFactory
-from tests.insured.factories import make_person, make_reader
+from tests.insured.factories import make_person, make_reader, signed
 
 pytestmark = pytest.mark.django_db
 
@@ -109,9 +109,9 @@ def test_residents_scheme_has_no_personal_account():
 
 
 def _read(person, clerk, **kwargs):
-    make_reader()
+    reader = make_reader()
     id_card = person.credentials.get(mdtrt_cert_type="02")
-    params = {"credential_type": "02", "credential_value": id_card.number, "reader_id": "T-CARD", **kwargs}
+    params = {"credential_type": "02", "reader_id": "T-CARD", **signed(reader, id_card.number), **kwargs}
     return services.card_read(actor=clerk, **params)
 
 
@@ -276,3 +276,37 @@ def test_registry_exported_for_the_simulated_center(tmp_path):
     )
     assert answer["baseinfo"]["psn_no"] == person.psn_no
     assert answer["insuinfo"][0]["balc"] == 1000.0
+
+
+def test_ins1_a_read_without_the_readers_signature_is_refused():
+    """INS-1: the reader, not the caller, says a read came from a reader: an unsigned or wrongly
+    signed read (a forwarded or typed number) is refused even with entry_mode="reader"."""
+    clerk = UserFactory(roles=["clerk"])
+    person = make_person()
+    with pytest.raises(DomainError) as unsigned:
+        _read(person, clerk, reader_mac="")
+    assert unsigned.value.code == "reader_unverified" and unsigned.value.rule == "INS-1"
+    with pytest.raises(DomainError) as forged:
+        _read(person, clerk, reader_mac="0" * 16)
+    assert forged.value.code == "reader_unverified"
+
+
+def test_ins1_a_social_security_card_read_needs_its_card_serial():
+    clerk = UserFactory(roles=["clerk"])
+    person = make_person()
+    reader = make_reader()
+    card = person.credentials.get(mdtrt_cert_type="03")
+    with pytest.raises(DomainError) as missing:
+        services.card_read(
+            actor=clerk, credential_type="03", reader_id="T-CARD", **signed(reader, card.number)
+        )
+    assert missing.value.code == "card_sn_required" and missing.value.rule == "INS-1"
+    with pytest.raises(DomainError) as wrong:
+        services.card_read(
+            actor=clerk, credential_type="03", reader_id="T-CARD", **signed(reader, card.number, "WRONG-SN")
+        )
+    assert wrong.value.code == "card_sn_mismatch"
+    read = services.card_read(
+        actor=clerk, credential_type="03", reader_id="T-CARD", **signed(reader, card.number, card.card_sn)
+    )
+    assert read.card_sn == card.card_sn

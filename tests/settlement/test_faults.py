@@ -34,6 +34,37 @@ D = Decimal
 LOST = {"mode": "timeout", "after_process": True, "seconds": 3, "count": 1}
 
 
+def _stay_with_ct(center, quantity: Decimal):
+    """An open stay admitted three days ago with `quantity` CT (150.00 each, class B) on its first day."""
+    hospital = make_hospital()
+    items = make_catalog_items()
+    center_knows_catalog(center)
+    person = make_person()
+    center.enrol(person)
+    start = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=3)
+    stay = admit(hospital, person, admitted_at=start)
+    ct = order(hospital, stay, items["H-CT"], kind="long")
+    charges.charges_post(
+        actor=hospital.clerk,
+        stay=stay,
+        lines=[
+            charges.ChargeInput(order=ct, quantity=quantity, charged_at=start + datetime.timedelta(hours=1))
+        ],
+    )
+    return hospital, stay, ct
+
+
+def _discharge(hospital, stay) -> None:
+    admission_services.discharge_order(actor=hospital.clerk, stay=stay)
+    admission_services.stay_discharge(
+        actor=hospital.clerk,
+        stay=stay,
+        discharge_way="1",
+        diagnoses=[admission_services.DiagnosisInput("J18.9")],
+    )
+    stay.refresh_from_db()
+
+
 def _due_now(msgid: str) -> None:
     """The recovery task leaves an intent alone during its in-flight grace; tests do not wait for it."""
     CenterIntent.objects.filter(msgid=msgid).update(
@@ -262,19 +293,7 @@ def test_failed_resettlement_can_be_retried_and_refunds_once(center):
 def test_cash_fallback_after_a_mid_stay_settlement_charges_only_the_rest(center):
     """SET-10 with 中途结算: CT 4 × 150 = 600 settled mid-stay; CT 2 × 150 = 300 after; the center goes
     down at discharge: cash 300.00, not 900.00."""
-    hospital = make_hospital()
-    items = make_catalog_items()
-    center_knows_catalog(center)
-    person = make_person()
-    center.enrol(person)
-    start = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=3)
-    stay = admit(hospital, person, admitted_at=start)
-    ct = order(hospital, stay, items["H-CT"], kind="long")
-    charges.charges_post(
-        actor=hospital.clerk,
-        stay=stay,
-        lines=[charges.ChargeInput(order=ct, quantity=D(4), charged_at=start + datetime.timedelta(hours=1))],
-    )
+    hospital, stay, ct = _stay_with_ct(center, D(4))
     mid = services.stay_settle(actor=hospital.clerk, stay=stay, idempotency_key="ms-1", mid_settlement=True)
     assert mid.total == D("600.00")
     charges.charges_post(
@@ -282,14 +301,7 @@ def test_cash_fallback_after_a_mid_stay_settlement_charges_only_the_rest(center)
         stay=stay,
         lines=[charges.ChargeInput(order=ct, quantity=D(2), charged_at=datetime.datetime.now(datetime.UTC))],
     )
-    admission_services.discharge_order(actor=hospital.clerk, stay=stay)
-    admission_services.stay_discharge(
-        actor=hospital.clerk,
-        stay=stay,
-        discharge_way="1",
-        diagnoses=[admission_services.DiagnosisInput("J18.9")],
-    )
-    stay.refresh_from_db()
+    _discharge(hospital, stay)
     center.fault(mode="down")
     cash = services.stay_settle_self_pay(
         actor=hospital.clerk, stay=stay, idempotency_key="ms-2", reason="中心故障"
@@ -337,19 +349,7 @@ def test_fifty_settles_with_one_key_give_one_settlement_and_one_answer(center):
 
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_mid_stay_settlements_make_one(center):
-    hospital = make_hospital()
-    items = make_catalog_items()
-    center_knows_catalog(center)
-    person = make_person()
-    center.enrol(person)
-    start = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=3)
-    stay = admit(hospital, person, admitted_at=start)
-    ct = order(hospital, stay, items["H-CT"], kind="long")
-    charges.charges_post(
-        actor=hospital.clerk,
-        stay=stay,
-        lines=[charges.ChargeInput(order=ct, quantity=D(4), charged_at=start + datetime.timedelta(hours=1))],
-    )
+    hospital, stay, _ = _stay_with_ct(center, D(4))
     outcomes = _threads(
         20,
         lambda i: (
@@ -386,33 +386,14 @@ def test_ten_concurrent_reversals_send_one_2305_and_all_tell_the_truth(center):
 @pytest.mark.django_db
 def test_mid_stay_settlement_cannot_be_reversed_while_a_later_one_is_active(center):
     """SET-9: reversals go latest first."""
-    hospital = make_hospital()
-    items = make_catalog_items()
-    center_knows_catalog(center)
-    person = make_person()
-    center.enrol(person)
-    start = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=3)
-    stay = admit(hospital, person, admitted_at=start)
-    ct = order(hospital, stay, items["H-CT"], kind="long")
-    charges.charges_post(
-        actor=hospital.clerk,
-        stay=stay,
-        lines=[charges.ChargeInput(order=ct, quantity=D(1), charged_at=start + datetime.timedelta(hours=1))],
-    )
+    hospital, stay, ct = _stay_with_ct(center, D(1))
     mid = services.stay_settle(actor=hospital.clerk, stay=stay, idempotency_key="ord-1", mid_settlement=True)
     charges.charges_post(
         actor=hospital.clerk,
         stay=stay,
         lines=[charges.ChargeInput(order=ct, quantity=D(1), charged_at=datetime.datetime.now(datetime.UTC))],
     )
-    admission_services.discharge_order(actor=hospital.clerk, stay=stay)
-    admission_services.stay_discharge(
-        actor=hospital.clerk,
-        stay=stay,
-        discharge_way="1",
-        diagnoses=[admission_services.DiagnosisInput("J18.9")],
-    )
-    stay.refresh_from_db()
+    _discharge(hospital, stay)
     final = services.stay_settle(actor=hospital.clerk, stay=stay, idempotency_key="ord-2")
     with pytest.raises(DomainError) as order_error:
         services.settlement_reverse(actor=hospital.clerk, settlement=mid, reason="更正")
@@ -450,3 +431,61 @@ def test_books_agree_finds_a_planted_difference(center):
     )
     differences = books_agree()
     assert [(d.settlement_id, d.problem) for d in differences] == [(settled.pk, "本院已结算，中心无有效结算")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("processed", [True, False], ids=["center-registered", "never-arrived"])
+def test_lost_2401_reply_is_resolved_by_the_centers_visits(center, processed):
+    """ADM-1: 2401's reply is lost. If the center registered the stay (5201 finds our 住院号) the
+    registration is recorded with the center's mdtrt_id; if not, the message is fenced (2601) and the
+    clerk may register again — never two center visits for one stay."""
+    hospital = make_hospital()
+    person = make_person()
+    center.enrol(person)
+    center.fault(mode="timeout", infno="2401", after_process=processed, seconds=3, count=1)
+    stay = admit(hospital, person)
+    from admission.selectors import active_registration
+
+    registration = active_registration(stay)
+    visits = {k: v for k, v in center.state()["visits"].items() if v["psn_no"] == person.psn_no}
+    if processed:
+        assert registration is not None and list(visits) == [registration.mdtrt_id]
+    else:
+        assert registration is None and visits == {}
+        import time
+
+        time.sleep(3.5)  # the late 2401 arrives after the fence and is refused
+        assert not [v for v in center.state()["visits"].values() if v["psn_no"] == person.psn_no]
+        from tests.admission.factories import confirmed_read
+
+        assert (
+            admission_services.registration_register(
+                actor=hospital.clerk, stay=stay, card_read=confirmed_read(person, hospital.clerk)
+            )
+            == []
+        )
+        assert active_registration(stay) is not None
+    assert CenterIntent.objects.filter(infno="2401", status__in=["open", "unknown"]).count() == 0
+
+
+def test_lost_2201_reply_records_the_centers_visit(center):
+    """ADM-1/ADM-8: 2201 registered at the center but the reply was lost: 5201 finds our 门诊号 and the
+    visit gets the center's mdtrt_id (no second registration)."""
+    from settlement import outpatient
+    from tests.admission.factories import confirmed_read
+    from tests.factories import DepartmentFactory, PractitionerFactory, UserFactory
+
+    person = make_person()
+    center.enrol(person)
+    department = DepartmentFactory()
+    doctor = PractitionerFactory(user=UserFactory(), department=department)
+    clerk = UserFactory()
+    center.fault(mode="timeout", infno="2201", after_process=True, seconds=3, count=1)
+    visit, notices = outpatient.visit_register(
+        actor=clerk, card_read=confirmed_read(person, clerk), department=department, doctor=doctor
+    )
+    visit.refresh_from_db()
+    assert notices == [] and visit.mdtrt_id
+    assert [k for k, v in center.state()["visits"].items() if v["psn_no"] == person.psn_no] == [
+        visit.mdtrt_id
+    ]

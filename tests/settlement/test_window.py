@@ -10,6 +10,7 @@ from django.test import Client
 
 from admission.models import Stay
 from core.roles import Role
+from insured.rules import reader_mac
 from settlement.models import Settlement
 from tests.browser import login
 from tests.factories import TEST_PASSWORD, UserFactory
@@ -167,7 +168,7 @@ def test_clerk_registers_an_outpatient_visit_charges_and_settles(page, live_serv
     )
     center_knows_catalog(center)
     PractitionerFactory(department=DepartmentFactory(name="全科门诊"), name="钱医生")
-    make_reader("W01-CARD")
+    reader = make_reader("W01-CARD")
     person = make_person(name="周敏")
     center.enrol(person)
     UserFactory(username="clerk-op", roles=[Role.CLERK])
@@ -175,7 +176,11 @@ def test_clerk_registers_an_outpatient_visit_charges_and_settles(page, live_serv
     page.goto(f"{live_server.url}/insured/card-read/")
     page.select_option("#reader_id", "W01-CARD")
     card = person.credentials.get(mdtrt_cert_type="03")
-    page.type("#credential_value", f"{card.number}|{card.card_sn}", delay=2)
+    page.type(
+        "#credential_value",
+        f"{card.number}|{card.card_sn}|{reader_mac(reader.secret, card.number, card.card_sn)}",
+        delay=2,
+    )
     page.press("#credential_value", "Enter")
     page.locator("#confirm-match").click()
     page.locator("#go-outpatient").click()
@@ -194,3 +199,91 @@ def test_clerk_registers_an_outpatient_visit_charges_and_settles(page, live_serv
     page.click("a:has-text('结算单')")
     page.wait_for_selector(".receipt-doc")
     assert "10.00" in page.locator(".receipt-doc").inner_text()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_resident_390_settle_reverse_and_resettle_inpatient_and_outpatient(
+    page, live_server, artifacts_dir, center
+):
+    """Issue 16 journey for a 城乡居民 (390) patient: an inpatient stay settled, reversed (2305) and settled
+    again; then an outpatient visit settled, reversed (2208) and settled again — the books agree."""
+    import datetime
+
+    from drug_catalog.models import CatalogItem, CatalogVersion, HospitalItem
+    from settlement.books import books_agree
+    from tests.factories import DepartmentFactory, PractitionerFactory
+    from tests.insured.factories import make_person, make_reader
+    from tests.settlement.test_settle import center_knows_catalog
+
+    resident = make_person(name="刘洋", insutype="390")
+    _, stay = discharged_stay(center, person=resident)
+    UserFactory(username="clerk16", roles=[Role.CLERK])
+    login(page, live_server, "clerk16", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/settlement/stays/{stay.pk}/")
+    for attempt in range(2):
+        page.click("#settle")
+        page.wait_for_selector(".messages:has-text('结算成功')")
+        if attempt == 0:
+            page.screenshot(path=str(artifacts_dir / "issue16-390-inpatient-settled.png"), full_page=True)
+            page.fill("#reverse-reason", "更正入院诊断")
+            page.click("#reverse")
+            page.wait_for_selector(".messages:has-text('结算已撤销')")
+    settled = Settlement.objects.get(stay=stay, status=Settlement.Status.SETTLED)
+    # 390 inpatient, hand-worked as in test_settle: total 720.00 (bed 120, CT 300, check-up 300).
+    assert settled.total == Decimal("720.00") and settled.insutype == "390"
+    assert Settlement.objects.filter(stay=stay, status=Settlement.Status.REVERSED).count() == 1
+
+    version = CatalogVersion.objects.create(
+        region="610000", code="OPB16", name="门诊目录", effective_from=datetime.date(2020, 1, 1)
+    )
+    CatalogItem.objects.create(
+        version=version,
+        code="001101000010000",
+        name="普通门诊诊查费",
+        item_type="service",
+        insurance_class="A",
+    )
+    HospitalItem.objects.create(
+        medins_list_codg="H-ZC",
+        name="普通门诊诊查费",
+        price=Decimal("10"),
+        med_list_codg="001101000010000",
+        mapping_status="approved",
+        mapped_from=datetime.date(2020, 1, 1),
+    )
+    center_knows_catalog(center)
+    PractitionerFactory(department=DepartmentFactory(name="全科门诊"), name="钱医生")
+    reader = make_reader("W16-CARD")
+    page.goto(f"{live_server.url}/insured/card-read/")
+    page.select_option("#reader_id", "W16-CARD")
+    card = resident.credentials.get(mdtrt_cert_type="03")
+    page.type(
+        "#credential_value",
+        f"{card.number}|{card.card_sn}|{reader_mac(reader.secret, card.number, card.card_sn)}",
+        delay=2,
+    )
+    page.press("#credential_value", "Enter")
+    page.locator("#confirm-match").click()
+    page.locator("#go-outpatient").click()
+    page.click("#register-visit")
+    page.wait_for_url("**/settlement/outpatient/*/")
+    page.fill("#op-item", "诊查")
+    page.wait_for_selector(".picker-list li")
+    page.press("#op-item", "Enter")
+    page.press("#quantity", "Enter")
+    page.wait_for_selector(".messages:has-text('已收费')")
+    page.click("#visit-settle")
+    page.wait_for_selector(".messages:has-text('门诊结算成功')")
+    first = Settlement.objects.get(visit__person=resident, status=Settlement.Status.SETTLED)
+    page.fill("#visit-reverse-reason", "收费项目有误")
+    page.click("#visit-reverse")
+    page.wait_for_selector(".messages:has-text('门诊结算已撤销')")
+    page.click("#visit-settle")
+    page.wait_for_selector(".messages:has-text('门诊结算成功')")
+    page.screenshot(path=str(artifacts_dir / "issue16-390-outpatient-resettled.png"), full_page=True)
+    first.refresh_from_db()
+    assert first.status == Settlement.Status.REVERSED
+    again = Settlement.objects.get(visit__person=resident, status=Settlement.Status.SETTLED)
+    assert again.total == Decimal("10.00") and again.pk != first.pk
+    assert books_agree() == []
