@@ -173,37 +173,6 @@ def calculator(request: HttpRequest) -> HttpResponse:
 # --- the window: settle a stay (issue 12) -----------------------------------------------------------
 
 
-def settlement_receipt_context(settlement, *, operator: str = "") -> dict[str, Any]:
-    """A stored settlement's receipt: its parts and its payer rows (fund types), cash last (SET-8)."""
-    receipt = receipt_context(
-        title="住院结算单" if settlement.kind == "inpatient" else "门诊结算单",
-        result=settlement,
-        operator=operator,
-        setl_id=settlement.setl_id or settlement.medins_setl_id,
-        insurance_type=settlement.insutype or "310",
-        patient=[
-            ("姓名", settlement.person.name),
-            ("人员编号", settlement.person.psn_no),
-            ("住院号", settlement.stay.ipt_no if settlement.stay_id else settlement.visit.visit_no),
-            ("医疗类别", settlement.med_type),
-            ("结算方式", settlement.get_mode_display()),
-            (
-                "结算时间",
-                timezone.localtime(settlement.settled_at).strftime("%Y-%m-%d %H:%M")
-                if settlement.settled_at
-                else "",
-            ),
-        ],
-    )
-    funds = list(settlement.funds.all())
-    if funds:
-        receipt["payers"] = [
-            {"label": f"{f.fund_pay_type} {f.fund_pay_type_name}（医院垫付）", "amount": f.fund_payamt}
-            for f in funds
-        ] + [{"label": "个人现金（患者支付）", "amount": settlement.cash_pay}]
-    return receipt
-
-
 def _stay_settlement_context(request: HttpRequest, stay) -> dict[str, Any]:
     from settlement import services
     from settlement.models import Settlement
@@ -356,57 +325,6 @@ def settlement_resettle(request: HttpRequest, settlement_id: int) -> HttpRespons
         ),
         "已重新结算：请打印退款凭证，退还多收现金（SET-10）。",
     )
-
-
-@role_required(Role.CLERK, Role.OFFICE)
-def settlement_receipt(request: HttpRequest, settlement_id: int) -> HttpResponse:
-    from settlement.models import Settlement
-
-    settlement = get_object_or_404(
-        Settlement.objects.select_related("person", "stay", "visit"), pk=settlement_id
-    )
-    operator = request.user.get_full_name() or request.user.get_username()
-    return render(
-        request,
-        "settlement/receipt.html",
-        {"settlement": settlement, "receipt": settlement_receipt_context(settlement, operator=operator)},
-    )
-
-
-@role_required(Role.CLERK, Role.OFFICE)
-def settlement_list_print(request: HttpRequest, settlement_id: int) -> HttpResponse:
-    """结算清单 for the patient's signature: the stay's items by class and the settlement's parts (ADM-9)."""
-    from django.db.models import Count, Sum
-
-    from admission.models import ChargeLine
-    from settlement.models import Settlement
-
-    settlement = get_object_or_404(Settlement.objects.select_related("person", "stay"), pk=settlement_id)
-    items = (
-        ChargeLine.objects.filter(stay=settlement.stay, charged_on__lte=settlement.covers_to)
-        .values("hospital_item__name", "med_list_codg", "insurance_class", "unit_price", "self_pay_reason")
-        .annotate(quantity=Sum("quantity"), amount=Sum("amount"), lines=Count("id"))
-        .order_by("insurance_class", "hospital_item__name")
-    )
-    return render(
-        request,
-        "settlement/settlement_list.html",
-        {
-            "settlement": settlement,
-            "items": [i for i in items if i["quantity"]],
-            "receipt": settlement_receipt_context(settlement),
-        },
-    )
-
-
-@role_required(Role.CLERK, Role.OFFICE)
-def refund_receipt(request: HttpRequest, settlement_id: int) -> HttpResponse:
-    from settlement.models import SelfPayRefund
-
-    refund = get_object_or_404(
-        SelfPayRefund.objects.select_related("original__person", "resettlement"), original_id=settlement_id
-    )
-    return render(request, "settlement/refund_receipt.html", {"refund": refund})
 
 
 # --- the window: outpatient visits ---------------------------------------------------------------------
