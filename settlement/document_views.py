@@ -4,62 +4,15 @@ the PDF, so the paper and the file show the same figures."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils import timezone
 
-from core.pdf import render_pdf
+from core.pdf import render_document
 from core.permissions import role_required
 from core.roles import Role
 from settlement import documents
 from settlement.models import SelfPayRefund, Settlement
-
-PAPERS = {"a4": "A4", "r80": "80 mm 小票"}
-
-
-def _paper(request: HttpRequest, allowed: tuple[str, ...]) -> str:
-    paper = request.GET.get("paper", allowed[0])
-    return paper if paper in allowed else allowed[0]
-
-
-def receipt_height_mm(lines: int) -> int:
-    """An 80 mm receipt's page length: the header and signature plus about 4.6 mm a line."""
-    return 70 + round(4.6 * lines)
-
-
-def render_document(
-    request: HttpRequest,
-    *,
-    template: str,
-    doc: dict[str, Any],
-    fmt: str,
-    filename: str,
-    back_url: str,
-    papers: tuple[str, ...] = ("a4",),
-    lines: int = 20,
-) -> HttpResponse:
-    paper = _paper(request, papers)
-    context = {
-        "doc": doc,
-        "paper": paper,
-        "page_height_mm": receipt_height_mm(lines),
-        "operator": request.user.get_full_name() or request.user.get_username(),
-        "printed_at": timezone.localtime(),
-        "back_url": back_url,
-        "pdf_url": f"{request.path.rstrip('/')}.pdf?paper={paper}"
-        if fmt == "html"
-        else request.get_full_path(),
-        "paper_choices": [(code, PAPERS[code], f"{request.path}?paper={code}") for code in papers]
-        if len(papers) > 1
-        else [],
-    }
-    if fmt == "pdf":
-        suffix = "" if paper == "a4" else "-80mm"
-        return render_pdf(request, template, context, filename=f"{filename}{suffix}.pdf")
-    return render(request, template, context)
 
 
 def _back(settlement: Settlement) -> str:

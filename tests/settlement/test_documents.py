@@ -222,3 +222,32 @@ def test_amounts_always_have_two_decimals(value, printed):
 )
 def test_fee_category_of_the_settlement_list(item_type, name, category):
     assert documents.fee_category(item_type, name) == category
+
+
+@pytest.mark.django_db
+def test_daily_list_prints_as_an_80mm_receipt_one_item_a_line(center, artifacts_dir):
+    """ADM-9 on the day of the charges: 床位 3 × 40.00 = 120.00 (15.00 over the standard), CT 2 × 150.00
+    = 300.00, 健康体检 300.00 self-paid (FEE-6): day total 720.00, self-paid 300.00 + 15.00 = 315.00."""
+    from pypdf import PdfReader
+
+    _, stay = discharged_stay(center)
+    day = f"{timezone.localtime(stay.admitted_at + datetime.timedelta(hours=1)):%Y-%m-%d}"
+    client = Client()
+    client.force_login(UserFactory(roles=[Role.NURSE]))
+    page = client.get(f"/admission/{stay.pk}/daily/{day}/receipt/")
+    assert page.status_code == 200 and "paper-r80" in page.content.decode()
+    response = client.get(f"/admission/{stay.pk}/daily/{day}/receipt.pdf")
+    (artifacts_dir / "doc-daily-list-80mm.pdf").write_bytes(response.content)
+    box = PdfReader(io.BytesIO(response.content)).pages[0].mediabox
+    assert round(float(box.width) / 72 * 25.4) == 80
+    text = pdf_text(response)
+    for expected in (
+        "住院费用每日清单",
+        stay.ipt_no,
+        "床位费（三人间）",
+        "3 × 40.00",
+        "120.00",
+        "720.00",
+        "315.00",
+    ):
+        assert expected in text, expected
