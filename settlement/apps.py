@@ -7,7 +7,7 @@ class SettlementConfig(AppConfig):
 
     def ready(self) -> None:
         from core import health
-        from core.navigation import NavItem, register_nav
+        from core.navigation import HomePanel, NavItem, register_nav, register_panel
         from core.roles import Role
 
         from .selectors import center_health
@@ -17,3 +17,11 @@ class SettlementConfig(AppConfig):
         register_nav(
             NavItem("结算试算", "settlement:calculator", (Role.CLERK, Role.OFFICE, Role.ADMIN), order=400)
         )
+        register_nav(NavItem("门诊", "settlement:outpatient_register", (Role.CLERK,), order=13))
+        register_panel(Role.CLERK, HomePanel("待结算", "settlement/panels/queue.html", _queue, order=12))
+
+
+def _queue(request):
+    from .documents import settle_queue
+
+    return {**settle_queue(), "wide": True}

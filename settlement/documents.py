@@ -16,26 +16,12 @@ from django.conf import settings
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from core import codes
 from settlement.models import OutpatientVisit, SelfPayRefund, Settlement
 
 CENT = Decimal("0.01")
 
-# National code tables (医疗类别 med_type, 险种 insutype fallback): shown by name on every document.
-MED_TYPE_NAMES = {
-    "11": "普通门诊",
-    "12": "门诊挂号",
-    "13": "急诊",
-    "14": "门诊慢特病",
-    "21": "普通住院",
-    "22": "外伤住院",
-    "23": "转外诊治住院",
-    "24": "急诊转住院",
-    "28": "日间手术",
-    "51": "生育门诊",
-    "52": "生育住院",
-}
-INSUTYPE_NAMES = {"310": "职工基本医疗保险", "390": "城乡居民基本医疗保险", "340": "离休人员医疗保障"}
-CLASS_NAMES = {"A": "甲类", "B": "乙类", "C": "丙类", "": "未对照"}
+CLASS_NAMES = {**codes.CLASS_NAMES, "": "未对照"}
 GENDER_NAMES = {"1": "男", "2": "女", "0": "未知", "9": "未说明"}
 SETTLEMENT_TIERS = {3: "三级", 2: "二级", 1: "一级"}
 DISCHARGE_WAYS = {
@@ -95,15 +81,11 @@ def fee_category(item_type: str, name: str) -> str:
     return "14"
 
 
-def med_type_name(code: str) -> str:
-    return MED_TYPE_NAMES.get(code, code)
-
-
 def insutype_name(code: str) -> str:
     from insured.models import InsuranceType
 
     row = InsuranceType.objects.filter(code=code).values_list("name", flat=True).first()
-    return row or INSUTYPE_NAMES.get(code, code)
+    return row or codes.INSUTYPE_NAMES.get(code, code)
 
 
 def center_settled_at(settlement: Settlement) -> datetime.datetime | None:
@@ -246,7 +228,7 @@ def settlement_receipt(settlement: Settlement) -> dict[str, Any]:
             "insutype": insutype_name(settlement.insutype) if settlement.insutype else "",
         },
         "subject": subject,
-        "med_type": med_type_name(settlement.med_type),
+        "med_type": codes.med_type_name(settlement.med_type),
         "mode": settlement.get_mode_display(),
         "setl_id": settlement.setl_id or settlement.medins_setl_id,
         "settled_at": _local(center_settled_at(settlement)),
@@ -457,11 +439,11 @@ def settle_queue(limit: int = 30) -> dict[str, Any]:
     )
     return {
         "stays": [
-            {"stay": s, "med_type": med_type_name(s.med_type), **stay_period(s)} for s in stays[:limit]
+            {"stay": s, "med_type": codes.med_type_name(s.med_type), **stay_period(s)} for s in stays[:limit]
         ],
         "stay_count": stays.count(),
         "visits": [
-            {"visit": v, "med_type": med_type_name(v.med_type), "total": amount(v.charge_total)}
+            {"visit": v, "med_type": codes.med_type_name(v.med_type), "total": amount(v.charge_total)}
             for v in visits[:limit]
         ],
         "visit_count": visits.count(),

@@ -8,6 +8,7 @@ urlpatterns = [
     path("calculator/", views.calculator, name="calculator"),
     path("stays/<int:pk>/", views.stay_settlement, name="stay"),
     path("stays/<int:pk>/pre-settle/", views.stay_pre_settle, name="pre_settle"),
+    path("stays/<int:pk>/confirm/", views.stay_settle_confirm, name="settle_confirm"),
     path("stays/<int:pk>/settle/", views.stay_settle, name="settle"),
     path("stays/<int:pk>/self-pay/", views.stay_settle_self_pay, name="settle_self_pay"),
     path("<int:settlement_id>/reverse/", views.settlement_reverse, name="reverse"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -15,8 +16,9 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError
 from core.permissions import role_required
 from core.roles import Role, has_role
-from settlement import rules, selectors
+from settlement import documents, rules, selectors
 from settlement.api.serializers import CalculatorRequestSerializer
+from settlement.forms import CashReceivedForm
 
 LINE_FIELDS = ("amount", "quantity", "unit_price", "insurance_class", "b_self_pay_ratio", "price_cap")
 INSURANCE_TYPES = [
@@ -87,6 +89,13 @@ def receipt_context(
     }
 
 
+def policy_label(source: str) -> str:
+    """The policy version as a page shows it: its Chinese name and start, without the row id or the
+    seed reference kept for the audit trail ("policy:3 SET-1 示例（seed 003）：职工住院 自 2020-01-01")."""
+    label = re.sub(r"^policy:\d+\s*", "", source or "")
+    return re.sub(r"[（(]\s*seed\s*\d+[^）)]*[）)]", "", label).strip()
+
+
 def _request_from_form(post) -> dict[str, Any]:
     """The calculator API's request body, from the page's form."""
     columns = {name: post.getlist(name) for name in LINE_FIELDS}
@@ -155,11 +164,20 @@ def calculator(request: HttpRequest) -> HttpResponse:
                     result=result,
                     operator=request.user.get_full_name() or request.user.get_username(),
                 )
+                context["policy_label"] = policy_label(policy.source)
+                context["trace"] = [
+                    {
+                        "rule": step.rule,
+                        "label": _part_label(step.field),
+                        "amount": step.amount,
+                        "note": step.note,
+                    }
+                    for step in result.trace
+                ]
                 context["parts"] = [
                     {
                         "name": name,
                         "label": PART_LABELS[name][0],
-                        "nhsa": PART_LABELS[name][1],
                         "value": getattr(result, name),
                         "strong": name in EMPHASISED,
                     }
@@ -187,6 +205,7 @@ def _stay_settlement_context(request: HttpRequest, stay) -> dict[str, Any]:
     return {
         "stay": stay,
         "settlements": settlements,
+        "settlement_rows": documents.settlement_rows(settlements),
         "active": active,
         "problems": services.direct_settlement_problems(stay) if stay.status == "discharged" else [],
         "resettle_problems": services.can_resettle_here(active)
@@ -222,6 +241,7 @@ def stay_pre_settle(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "settlement/_pre_settle.html", {"error": error}, status=400)
     local = answer["local"]
     center = answer["center"]["setlinfo"] if answer["center"] else {}
+    answer["mismatch"] = [{**m, "label": _part_label(m["field"])} for m in answer["mismatch"]]
     rows = [
         {
             "label": PART_LABELS[name][0],
@@ -239,6 +259,15 @@ def stay_pre_settle(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _part_label(field: str) -> str:
+    """A settlement part's Chinese name (pages never show the national field names)."""
+    from settlement.models import Settlement
+
+    if field in PART_LABELS:
+        return PART_LABELS[field][0]
+    return str(Settlement._meta.get_field(field).verbose_name)
+
+
 def _settle_action(request: HttpRequest, stay, call, success: str) -> HttpResponse:
     try:
         call()
@@ -253,6 +282,56 @@ def _settle_action(request: HttpRequest, stay, call, success: str) -> HttpRespon
     return redirect("settlement:stay", pk=stay.pk)
 
 
+def _cash_due(answer: dict[str, Any]) -> Decimal:
+    """The patient's cash part of a 试算: the center's when it answered, else the hospital's (SET-8)."""
+    setlinfo = (answer.get("center") or {}).get("setlinfo") or {}
+    if setlinfo.get("psn_cash_pay") is not None:
+        return rules.money(setlinfo["psn_cash_pay"])
+    return answer["local"].cash_pay
+
+
+@role_required(Role.CLERK)
+@require_POST
+def stay_settle_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """F9: the confirmation before settling — the amounts, the cash due, cash received and change."""
+    from admission.models import Stay
+    from settlement import services
+
+    stay = get_object_or_404(Stay.objects.select_related("person"), pk=pk)
+    try:
+        answer = services.stay_pre_settle(
+            actor=request.user,
+            stay=stay,
+            use_personal_account=request.POST.get("use_personal_account") == "on",
+        )
+    except DomainError as error:
+        return render(request, "settlement/_settle_confirm.html", {"error": error, "stay": stay}, status=400)
+    local = answer["local"]
+    setlinfo = (answer["center"] or {}).get("setlinfo") or {}
+
+    def theirs(name: str, fallback: Decimal) -> Decimal:
+        nhsa = PART_LABELS[name][1]
+        return rules.money(setlinfo[nhsa]) if setlinfo.get(nhsa) is not None else fallback
+
+    rows = [
+        (PART_LABELS[name][0], theirs(name, getattr(local, name)))
+        for name in ("total", "full_self_pay", "over_limit_self_pay", "fund_pay_total", "hospital_share")
+    ]
+    return render(
+        request,
+        "settlement/_settle_confirm.html",
+        {
+            "stay": stay,
+            "rows": rows,
+            "account": theirs("personal_account_pay", local.personal_account_pay),
+            "cash_due": _cash_due(answer),
+            "center_error": answer["center_error"],
+            "mismatch": answer["mismatch"],
+            "problems": answer["problems"],
+        },
+    )
+
+
 @role_required(Role.CLERK)
 @require_POST
 def stay_settle(request: HttpRequest, pk: int) -> HttpResponse:
@@ -260,17 +339,33 @@ def stay_settle(request: HttpRequest, pk: int) -> HttpResponse:
     from settlement import services
 
     stay = get_object_or_404(Stay, pk=pk)
-    return _settle_action(
-        request,
-        stay,
-        lambda: services.stay_settle(
+    cash = CashReceivedForm(request.POST)
+    if not cash.is_valid():
+        messages.error(request, "；".join(cash.errors["cash_received"]) + " 未结算，请重新确认。")
+        return redirect("settlement:stay", pk=stay.pk)
+    try:
+        settlement = services.stay_settle(
             actor=request.user,
             stay=stay,
             idempotency_key=request.POST.get("idempotency_key", ""),
             use_personal_account=request.POST.get("use_personal_account") == "on",
-        ),
-        "结算成功，请打印结算单。",
-    )
+        )
+    except DomainError as error:
+        messages.error(
+            request,
+            f"{error.message}"
+            + (f"（{error.rule}）" if error.rule and error.rule not in error.message else ""),
+        )
+        return redirect("settlement:stay", pk=stay.pk)
+    received = cash.cleaned_data["cash_received"]
+    paid = f"应收现金 ¥{settlement.cash_pay}"
+    if received is not None:
+        change = rules.money(received - settlement.cash_pay)
+        paid += f"，实收 ¥{rules.money(received)}，" + (
+            f"找零 ¥{change}" if change >= 0 else f"尚需补收 ¥{-change}"
+        )
+    messages.success(request, f"结算成功：{paid}。请打印结算单。")
+    return redirect("settlement:stay", pk=stay.pk)
 
 
 @role_required(Role.CLERK)
@@ -336,6 +431,7 @@ def outpatient_register(request: HttpRequest) -> HttpResponse:
     from hospital.models import Department, Practitioner
     from insured.models import CardRead
     from settlement import outpatient
+    from settlement.models import OutpatientVisit
 
     source = request.POST if request.method == "POST" else request.GET
     card_read = (
@@ -370,6 +466,9 @@ def outpatient_register(request: HttpRequest) -> HttpResponse:
                 "department"
             ),
             "med_types": outpatient.MED_TYPES.items(),
+            "visits": OutpatientVisit.objects.filter(visit_date=timezone.localdate())
+            .select_related("person", "department", "doctor")
+            .order_by("-id")[:100],
         },
     )
 

@@ -116,12 +116,15 @@ def test_clerk_pre_settles_settles_prints_and_reverses(page, live_server, artifa
     page.wait_for_selector(".pre-settle")
     assert "720.00" in page.locator(".pre-settle").inner_text()
     page.screenshot(path=str(artifacts_dir / "settlement-pre-settle.png"), full_page=True)
-    page.click("#settle")
+    page.keyboard.press("F9")  # the confirmation: amounts and the cash due before anything is settled
+    page.wait_for_selector("#settle-dialog[open] #cash-due")
+    assert Settlement.objects.filter(stay=stay).count() == 0
+    page.click("#confirm-settle")
     page.wait_for_selector(".messages:has-text('结算成功')")
     settlement = Settlement.objects.get(stay=stay, status=Settlement.Status.SETTLED)
     page.click("a.btn:has-text('结算单')")
-    page.wait_for_selector(".receipt-doc")
-    receipt = page.locator(".receipt-doc").inner_text()
+    page.wait_for_selector(".sheet")
+    receipt = page.locator(".sheet").inner_text()
     assert "720.00" in receipt and "个人现金" in receipt and str(settlement.cash_pay) in receipt
     page.emulate_media(media="print")
     page.screenshot(path=str(artifacts_dir / "settlement-receipt-print.png"), full_page=True)
@@ -192,5 +195,6 @@ def test_clerk_registers_an_outpatient_visit_charges_and_settles(page, live_serv
     settlement = Settlement.objects.get(visit__person=person, status=Settlement.Status.SETTLED)
     assert settlement.total == Decimal("10.00") and settlement.setl_id
     page.click("a:has-text('结算单')")
-    page.wait_for_selector(".receipt-doc")
-    assert "10.00" in page.locator(".receipt-doc").inner_text()
+    page.wait_for_selector(".sheet")
+    receipt = page.locator(".sheet").inner_text()
+    assert "10.00" in receipt and "门诊号" in receipt and "住院号" not in receipt

@@ -1,0 +1,38 @@
+"""Template filters for what pages print: national codes by their Chinese names, money with two decimals."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django import template
+
+from core import codes
+
+register = template.Library()
+
+
+@register.filter
+def class_name(code: str) -> str:
+    """Catalog class A/B/C as 甲类/乙类/丙类; no class (unmapped) as 未对照."""
+    return codes.class_name(code)
+
+
+@register.filter
+def med_type_name(code: str) -> str:
+    """医疗类别 by name (21 → 普通住院)."""
+    return codes.med_type_name(code)
+
+
+@register.filter
+def insutype_name(code: str) -> str:
+    """险种 by name (310 → 职工基本医疗保险)."""
+    return codes.INSUTYPE_NAMES.get(code or "", code or "")
+
+
+@register.filter
+def yuan(value) -> str:
+    """Money always with two decimals, half-up (12 → 12.00)."""
+    try:
+        return str(Decimal(value if value not in (None, "") else 0).quantize(Decimal("0.01"), ROUND_HALF_UP))
+    except (InvalidOperation, TypeError, ValueError):
+        return ""
