@@ -1,6 +1,6 @@
 from django.urls import path
 
-from admission import document_views, views
+from admission import diagnosis_views, document_views, views
 
 app_name = "admission"
 
@@ -30,6 +30,7 @@ urlpatterns = [
     path("<int:pk>/trauma/", views.trauma_decide, name="trauma_decide"),
     path("<int:pk>/leaves/", views.leave_add, name="leave_add"),
     path("<int:pk>/orders/", views.orders, name="orders"),
+    path("<int:pk>/diagnoses/", diagnosis_views.stay_diagnoses, name="diagnoses"),
     path("<int:pk>/daily/<str:day>/", views.daily_list, name="daily_list"),
     path("<int:pk>/daily/<str:day>/receipt/", document_views.daily_receipt, name="daily_receipt"),
     path(

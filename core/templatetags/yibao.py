@@ -36,3 +36,13 @@ def yuan(value) -> str:
         return str(Decimal(value if value not in (None, "") else 0).quantize(Decimal("0.01"), ROUND_HALF_UP))
     except (InvalidOperation, TypeError, ValueError):
         return ""
+
+
+@register.filter
+def age_days(birth_date) -> int | str:
+    """A patient's age in days today (the diagnosis picker's DRG-1 context); "" without a birth date."""
+    from django.utils import timezone
+
+    if not birth_date:
+        return ""
+    return max((timezone.localdate() - birth_date).days, 0)
