@@ -18,6 +18,7 @@ from diagnoses.models import DiagnosisCode
 from tests.admission.factories import admit, confirmed_read, make_catalog_items, make_codes, make_hospital
 from tests.factories import DepartmentFactory, PractitionerFactory, UserFactory, WardFactory
 from tests.insured.factories import make_person
+from tests.matrix import Endpoint, check_access, matrix_cases
 
 pytestmark = pytest.mark.django_db
 
@@ -176,3 +177,14 @@ def test_item_picker_is_case_insensitive_and_matches_inside_names():
     for query in ("ct", "CT", "平扫", "h-ct"):
         names = [row["name"] for row in client.get("/admission/items/", {"q": query}).json()]
         assert "CT 平扫" in names, query
+
+
+PAGES = [
+    Endpoint("GET", "/admission/999999/diagnoses/", allowed={Role.CLERK, Role.DOCTOR}, kind="page"),
+    Endpoint("GET", "/settlement/outpatient/", allowed={Role.CLERK}, kind="page"),
+]
+
+
+@pytest.mark.parametrize(("endpoint", "who"), matrix_cases(PAGES))
+def test_page_permission_matrix(endpoint, who, client_for):
+    check_access(client_for(who), endpoint, who)

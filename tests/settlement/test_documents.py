@@ -17,6 +17,7 @@ from settlement import documents, services
 from settlement.models import Settlement
 from tests.factories import UserFactory
 from tests.insured.factories import make_person
+from tests.matrix import Endpoint, check_access, matrix_cases
 from tests.settlement.test_settle import discharged_stay
 
 D = Decimal
@@ -251,3 +252,32 @@ def test_daily_list_prints_as_an_80mm_receipt_one_item_a_line(center, artifacts_
         "315.00",
     ):
         assert expected in text, expected
+
+
+PRINT_PAGES = [
+    Endpoint("GET", f"/settlement/999999/{name}", allowed={Role.CLERK, Role.OFFICE}, kind="page")
+    for name in (
+        "receipt/",
+        "receipt.pdf",
+        "list/",
+        "list.pdf",
+        "reversal/",
+        "reversal.pdf",
+        "refund/",
+        "refund.pdf",
+    )
+] + [
+    Endpoint("POST", "/settlement/stays/999999/confirm/", allowed={Role.CLERK}, kind="page", data={}),
+    Endpoint(
+        "GET", "/admission/999999/daily/2026-01-05/receipt/", allowed={Role.CLERK, Role.NURSE}, kind="page"
+    ),
+    Endpoint(
+        "GET", "/admission/999999/daily/2026-01-05/receipt.pdf", allowed={Role.CLERK, Role.NURSE}, kind="page"
+    ),
+]
+
+
+@pytest.mark.parametrize(("endpoint", "who"), matrix_cases(PRINT_PAGES))
+@pytest.mark.django_db
+def test_print_page_permission_matrix(endpoint, who, client_for):
+    check_access(client_for(who), endpoint, who)
