@@ -35,4 +35,5 @@ urlpatterns = [
     path("<int:settlement_id>/refund.pdf", document_views.refund_slip, {"fmt": "pdf"}, name="refund_pdf"),
     path("outpatient/", views.outpatient_register, name="outpatient_register"),
     path("outpatient/<int:pk>/", views.outpatient_visit, name="visit"),
+    path("outpatient/<int:pk>/confirm/", views.visit_settle_confirm, name="visit_settle_confirm"),
 ]

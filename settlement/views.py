@@ -290,22 +290,13 @@ def _cash_due(answer: dict[str, Any]) -> Decimal:
     return answer["local"].cash_pay
 
 
-@role_required(Role.CLERK)
-@require_POST
-def stay_settle_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    """F9: the confirmation before settling — the amounts, the cash due, cash received and change."""
-    from admission.models import Stay
-    from settlement import services
-
-    stay = get_object_or_404(Stay.objects.select_related("person"), pk=pk)
+def _confirmation(request: HttpRequest, person_name: str, pre_settle, **extra: Any) -> HttpResponse:
+    """The F9 dialog (SET-8): the 试算's amounts — the center's where it answered — the cash due, an
+    input for the cash received and the change; nothing is settled until the clerk confirms."""
     try:
-        answer = services.stay_pre_settle(
-            actor=request.user,
-            stay=stay,
-            use_personal_account=request.POST.get("use_personal_account") == "on",
-        )
+        answer = pre_settle(use_personal_account=request.POST.get("use_personal_account") == "on")
     except DomainError as error:
-        return render(request, "settlement/_settle_confirm.html", {"error": error, "stay": stay}, status=400)
+        return render(request, "settlement/_settle_confirm.html", {"error": error}, status=400)
     local = answer["local"]
     setlinfo = (answer["center"] or {}).get("setlinfo") or {}
 
@@ -321,14 +312,57 @@ def stay_settle_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "settlement/_settle_confirm.html",
         {
-            "stay": stay,
+            "person_name": person_name,
             "rows": rows,
             "account": theirs("personal_account_pay", local.personal_account_pay),
             "cash_due": _cash_due(answer),
             "center_error": answer["center_error"],
             "mismatch": answer["mismatch"],
-            "problems": answer["problems"],
+            "problems": answer.get("problems") or [],
+            **extra,
         },
+    )
+
+
+def _paid_message(settlement, received: Decimal | None) -> str:
+    """应收现金 and, when the clerk typed what the patient handed over, 实收 and the change."""
+    paid = f"应收现金 ¥{settlement.cash_pay}"
+    if received is not None:
+        change = rules.money(received - settlement.cash_pay)
+        paid += f"，实收 ¥{rules.money(received)}，" + (
+            f"找零 ¥{change}" if change >= 0 else f"尚需补收 ¥{-change}"
+        )
+    return paid
+
+
+@role_required(Role.CLERK)
+@require_POST
+def stay_settle_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """F9 on the stay's settlement page."""
+    from admission.models import Stay
+    from settlement import services
+
+    stay = get_object_or_404(Stay.objects.select_related("person"), pk=pk)
+    return _confirmation(
+        request,
+        stay.person.name,
+        lambda **kw: services.stay_pre_settle(actor=request.user, stay=stay, **kw),
+    )
+
+
+@role_required(Role.CLERK)
+@require_POST
+def visit_settle_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """F9 on the outpatient visit's page (2206 trial)."""
+    from settlement import outpatient
+    from settlement.models import OutpatientVisit
+
+    visit = get_object_or_404(OutpatientVisit.objects.select_related("person"), pk=pk)
+    return _confirmation(
+        request,
+        visit.person.name,
+        lambda **kw: outpatient.visit_pre_settle(actor=request.user, visit=visit, **kw),
+        submit_action="settle",
     )
 
 
@@ -357,13 +391,7 @@ def stay_settle(request: HttpRequest, pk: int) -> HttpResponse:
             + (f"（{error.rule}）" if error.rule and error.rule not in error.message else ""),
         )
         return redirect("settlement:stay", pk=stay.pk)
-    received = cash.cleaned_data["cash_received"]
-    paid = f"应收现金 ¥{settlement.cash_pay}"
-    if received is not None:
-        change = rules.money(received - settlement.cash_pay)
-        paid += f"，实收 ¥{rules.money(received)}，" + (
-            f"找零 ¥{change}" if change >= 0 else f"尚需补收 ¥{-change}"
-        )
+    paid = _paid_message(settlement, cash.cleaned_data["cash_received"])
     messages.success(request, f"结算成功：{paid}。请打印结算单。")
     return redirect("settlement:stay", pk=stay.pk)
 
@@ -500,13 +528,18 @@ def outpatient_visit(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 messages.success(request, f"已收费：{item.name}。")
             elif action == "settle":
-                outpatient.visit_settle(
+                cash = CashReceivedForm(request.POST)
+                if not cash.is_valid():
+                    messages.error(request, "；".join(cash.errors["cash_received"]) + " 未结算，请重新确认。")
+                    return redirect("settlement:visit", pk=pk)
+                settlement = outpatient.visit_settle(
                     actor=request.user,
                     visit=visit,
                     idempotency_key=request.POST.get("idempotency_key", ""),
                     use_personal_account=request.POST.get("use_personal_account") == "on",
                 )
-                messages.success(request, "门诊结算成功，请打印结算单。")
+                paid = _paid_message(settlement, cash.cleaned_data["cash_received"])
+                messages.success(request, f"门诊结算成功：{paid}。请打印结算单。")
             elif action == "pre_settle":
                 answer = outpatient.visit_pre_settle(
                     actor=request.user,

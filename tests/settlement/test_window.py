@@ -189,7 +189,10 @@ def test_clerk_registers_an_outpatient_visit_charges_and_settles(page, live_serv
     page.press("#op-item", "Enter")
     page.press("#quantity", "Enter")
     page.wait_for_selector(".messages:has-text('已收费')")
-    page.click("#visit-settle")
+    page.keyboard.press("F9")  # the confirmation with the cash due (2206), then 2207
+    page.wait_for_selector("#settle-dialog[open] #cash-due")
+    page.fill("#cash-received", "20")
+    page.click("#confirm-settle")
     page.wait_for_selector(".messages:has-text('门诊结算成功')")
     page.screenshot(path=str(artifacts_dir / "outpatient-settled.png"), full_page=True)
     settlement = Settlement.objects.get(visit__person=person, status=Settlement.Status.SETTLED)
