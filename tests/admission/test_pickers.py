@@ -188,3 +188,23 @@ PAGES = [
 @pytest.mark.parametrize(("endpoint", "who"), matrix_cases(PAGES))
 def test_page_permission_matrix(endpoint, who, client_for):
     check_access(client_for(who), endpoint, who)
+
+
+def test_api_corrects_admission_diagnoses_and_lists_the_history():
+    hospital = make_hospital()
+    _extra_codes()
+    stay = admit(hospital)
+    client = clerk_client(hospital)
+    url = f"/api/v1/admissions/{stay.pk}/diagnoses/"
+    refused = client.post(url, {"diagnoses": ["P23"], "reason": "更正"}, content_type="application/json")
+    assert refused.status_code == 400 and refused.json()["rule"] == "DRG-1"
+    assert "仅用于出生 28 天内的新生儿" in refused.json()["message"]
+    empty = client.post(url, {"diagnoses": [], "reason": ""}, content_type="application/json")
+    assert empty.status_code == 400 and set(empty.json()["errors"]) == {"diagnoses", "reason"}
+    done = client.post(
+        url, {"diagnoses": ["i10", "J18.9"], "reason": "补充"}, content_type="application/json"
+    )
+    assert done.status_code == 201, done.content
+    assert [d["code"] for d in done.json()["after"]] == ["I10", "J18.9"]
+    history = client.get(url).json()
+    assert len(history) == 1 and history[0]["before"][0]["code"] == "J18.9"
