@@ -22,6 +22,6 @@ class SettlementConfig(AppConfig):
 
 
 def _queue(request):
-    from .documents import settle_queue
+    from .queue import settle_queue
 
     return {**settle_queue(), "wide": True}

@@ -17,7 +17,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from core import codes
-from settlement.models import OutpatientVisit, SelfPayRefund, Settlement
+from settlement.models import SelfPayRefund, Settlement
 
 CENT = Decimal("0.01")
 
@@ -416,37 +416,6 @@ def refund_slip(refund: SelfPayRefund) -> dict[str, Any]:
         "new_cash": amount(refund.resettlement.cash_pay),
         "refund": amount(refund.amount),
         "refunded_at": _local(refund.created_at),
-    }
-
-
-# --- the window's queue (待结算) ----------------------------------------------------------------
-
-
-def settle_queue(limit: int = 30) -> dict[str, Any]:
-    """Discharged stays not yet settled and open outpatient visits with charges, oldest first."""
-    from admission.models import Stay
-
-    stays = (
-        Stay.objects.filter(status=Stay.Status.DISCHARGED)
-        .select_related("person", "department", "ward", "bed")
-        .order_by("discharged_at")
-    )
-    visits = (
-        OutpatientVisit.objects.filter(status=OutpatientVisit.Status.OPEN)
-        .select_related("person", "department", "doctor")
-        .annotate(charge_total=Sum("charges__amount"))
-        .order_by("visit_date", "id")
-    )
-    return {
-        "stays": [
-            {"stay": s, "med_type": codes.med_type_name(s.med_type), **stay_period(s)} for s in stays[:limit]
-        ],
-        "stay_count": stays.count(),
-        "visits": [
-            {"visit": v, "med_type": codes.med_type_name(v.med_type), "total": amount(v.charge_total)}
-            for v in visits[:limit]
-        ],
-        "visit_count": visits.count(),
     }
 
 

@@ -281,3 +281,15 @@ PRINT_PAGES = [
 @pytest.mark.django_db
 def test_print_page_permission_matrix(endpoint, who, client_for):
     check_access(client_for(who), endpoint, who)
+
+
+@pytest.mark.django_db
+def test_settle_queue_holds_discharged_stays_until_settled(center):
+    from settlement.queue import settle_queue
+
+    hospital, stay = discharged_stay(center)
+    queue = settle_queue()
+    assert [row["stay"].pk for row in queue["stays"]] == [stay.pk] and queue["stay_count"] == 1
+    assert queue["stays"][0]["med_type"] == "普通住院" and queue["stays"][0]["days"] >= 1
+    services.stay_settle(actor=hospital.clerk, stay=stay, idempotency_key="queue-1")
+    assert settle_queue()["stays"] == []
