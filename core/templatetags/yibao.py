@@ -46,3 +46,13 @@ def age_days(birth_date) -> int | str:
     if not birth_date:
         return ""
     return max((timezone.localdate() - birth_date).days, 0)
+
+
+@register.filter
+def has_role(user, roles: str) -> bool:
+    """`{% if user|has_role:"clerk,doctor" %}`: show a button only to the roles that may use it."""
+    from core.roles import Role
+    from core.roles import has_role as user_has_role
+
+    wanted = [Role(code.strip()) for code in roles.split(",") if code.strip()]
+    return bool(user and user.is_authenticated and user_has_role(user, *wanted))

@@ -208,3 +208,11 @@ def test_api_corrects_admission_diagnoses_and_lists_the_history():
     assert [d["code"] for d in done.json()["after"]] == ["I10", "J18.9"]
     history = client.get(url).json()
     assert len(history) == 1 and history[0]["before"][0]["code"] == "J18.9"
+
+
+def test_only_clerks_and_doctors_see_the_diagnosis_correction_button(client_for):
+    hospital = make_hospital()
+    stay = admit(hospital)
+    for role, shown in ((Role.CLERK, True), (Role.DOCTOR, True), (Role.NURSE, False), (Role.OFFICE, False)):
+        html = client_for(role).get(f"/admission/{stay.pk}/").content.decode()
+        assert ('id="edit-diagnoses"' in html) == shown, role
