@@ -93,6 +93,21 @@ def test_admission_with_type_ahead_pickers(window, live_server, artifacts_dir):
     stay = Stay.objects.get(person=person)
     assert (stay.department_id, stay.attending_doctor_id) == (hospital.department.pk, second_doctor.pk)
 
+    # The admission diagnosis is corrected before discharge; the page keeps the history (ADM-1).
+    page.click("#edit-diagnoses")
+    page.wait_for_url(f"**/admission/{stay.pk}/diagnoses/")
+    page.locator("#dx-chips .chip-x").first.click()
+    page.fill("#dx-search", "I10")
+    page.wait_for_selector(".picker-list li:has-text('I10')")
+    page.press("#dx-search", "Enter")
+    page.fill("#id_reason", "入院后确诊高血压")
+    page.click("#save-diagnoses")
+    page.wait_for_selector(".messages:has-text('入院诊断已更正')")
+    history = page.locator(".diagnosis-history").inner_text()
+    assert "J18" in history and "I10" in history and "入院后确诊高血压" in history
+    page.screenshot(path=str(artifacts_dir / "journey-admit-diagnosis-corrected.png"), full_page=True)
+    assert list(stay.diagnoses.filter(stage="admission").values_list("code", flat=True)) == ["I10"]
+
     # The next admission starts from the same department, ward and doctor.
     other = confirmed_read(make_person(name="钱多"), clerk)
     page.goto(f"{live_server.url}/admission/new/?card_read={other.pk}")
