@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install browser clean
+.PHONY: run test lint install browser pdf-libs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -18,7 +18,7 @@ $(STAMP): requirements.lock requirements-data.txt $(BIN)/python
 
 install: $(STAMP)
 
-run: install
+run: install pdf-libs
 	$(BIN)/python -m config.devstack run
 
 # Debian's chromium for the browser tests (never a downloaded browser build).
@@ -27,8 +27,15 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; fi; }
 
+# Debian's pango and the Noto CJK fonts for WeasyPrint's PDFs (结算单, 结算清单, 每日清单); fonts are
+# embedded in every PDF, nothing is fetched at print time.
+pdf-libs:
+	@{ ldconfig -p | grep -q libpango-1.0 && fc-list | grep -q "Noto Sans CJK"; } || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk >/dev/null; fi; }
+
 # ARGS passes pytest arguments, e.g. make test ARGS="tests/core/test_health.py -k redis"
-test: install browser
+test: install browser pdf-libs
 	$(BIN)/python -m config.devstack test --cov --cov-report=term $(ARGS)
 
 lint: install

@@ -266,6 +266,29 @@ class StayDiagnosis(models.Model):
         return f"{self.code} {self.name}"
 
 
+class DiagnosisCorrection(models.Model):
+    """A correction of a stay's diagnoses before discharge: what they were, what they became, why and
+    who (append-only; the diagnoses themselves are rewritten, this row is the history, ADM-1)."""
+
+    stay = models.ForeignKey(Stay, on_delete=models.PROTECT, related_name="diagnosis_corrections")
+    stage = models.CharField("阶段", max_length=10, choices=DiagnosisStage.choices)
+    before = models.JSONField("更正前", help_text="[{code, name, is_main}]")
+    after = models.JSONField("更正后", help_text="[{code, name, is_main}]")
+    reason = models.CharField("更正原因", max_length=200)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="更正人", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    corrected_at = models.DateTimeField("更正时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "诊断更正记录"
+        verbose_name_plural = "诊断更正记录"
+        ordering = ["stay", "-corrected_at"]
+
+    def __str__(self) -> str:
+        return f"{self.stay_id} {self.corrected_at:%Y-%m-%d %H:%M}"
+
+
 class StayProcedure(models.Model):
     """Operations and procedures (ICD-9-CM-3 insurance edition) for the discharge record and DRG."""
 

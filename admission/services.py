@@ -98,8 +98,11 @@ def stay_reopen_for_settlement(*, actor: Any, stay_id: int) -> None:
     locked.save(update_fields=["status", "updated_by", "updated_at"])
 
 
-def _resolve_diagnoses(items: list[DiagnosisInput], on_date: datetime.date) -> list[DiagnosisInput]:
-    """Codes must exist in the diagnosis tables (ICD-10 insurance edition); names come from them."""
+def _resolve_diagnoses(
+    items: list[DiagnosisInput], on_date: datetime.date, person=None
+) -> list[DiagnosisInput]:
+    """Codes must exist in the diagnosis tables (ICD-10 insurance edition); names come from them; and
+    fit the patient's sex and age (DRG-1: no newborn P code for an adult, no O code for a man)."""
     from diagnoses import selectors as diagnosis_selectors
 
     if not items:
@@ -113,6 +116,17 @@ def _resolve_diagnoses(items: list[DiagnosisInput], on_date: datetime.date) -> l
             rule="ADM-1",
             errors={"diagnoses": unknown},
         )
+    if person is not None:
+        unfit = diagnosis_selectors.implausible_diagnoses(
+            [d.code for d in items], gender=person.gender, birth_date=person.birth_date, on_date=on_date
+        )
+        if unfit:
+            raise DomainError(
+                "诊断与患者性别或年龄不符：" + "；".join(hit.message for hit in unfit),
+                code="implausible_diagnosis",
+                rule=unfit[0].rule,
+                errors={"diagnoses": [hit.message for hit in unfit]},
+            )
     mains = [d for d in items if d.is_main] or [items[0]]
     if len(mains) > 1:
         raise DomainError("只能有一个主诊断。", code="one_main_diagnosis", rule="ADM-1")
@@ -189,7 +203,7 @@ def stay_admit(
         )
     if bed is not None and bed.ward_id != ward.pk:
         raise DomainError(f"床位 {bed.number} 不属于病区 {ward.name}。", code="bed_ward_mismatch")
-    resolved = _resolve_diagnoses(diagnoses, day)
+    resolved = _resolve_diagnoses(diagnoses, day, person)
 
     try:
         with transaction.atomic(durable=True):
@@ -747,7 +761,9 @@ def stay_discharge(
         raise DomainError(
             "医嘱转院须填写转往机构和原因（ADM-11）。", code="transfer_details_required", rule="ADM-11"
         )
-    resolved = _resolve_diagnoses(diagnoses, selectors.local_day(discharged_at)) if diagnoses else []
+    resolved = (
+        _resolve_diagnoses(diagnoses, selectors.local_day(discharged_at), stay.person) if diagnoses else []
+    )
     with transaction.atomic(durable=True):
         locked = _lock_stay(stay)
         if locked.status != Stay.Status.DISCHARGE_ORDERED:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from admission import views
+from admission import diagnosis_views, document_views, views
 
 app_name = "admission"
 
@@ -30,7 +30,15 @@ urlpatterns = [
     path("<int:pk>/trauma/", views.trauma_decide, name="trauma_decide"),
     path("<int:pk>/leaves/", views.leave_add, name="leave_add"),
     path("<int:pk>/orders/", views.orders, name="orders"),
+    path("<int:pk>/diagnoses/", diagnosis_views.stay_diagnoses, name="diagnoses"),
     path("<int:pk>/daily/<str:day>/", views.daily_list, name="daily_list"),
+    path("<int:pk>/daily/<str:day>/receipt/", document_views.daily_receipt, name="daily_receipt"),
+    path(
+        "<int:pk>/daily/<str:day>/receipt.pdf",
+        document_views.daily_receipt,
+        {"fmt": "pdf"},
+        name="daily_receipt_pdf",
+    ),
     path("<int:pk>/discharge-order/", views.discharge_order, name="discharge_order"),
     path("<int:pk>/discharge/", views.discharge, name="discharge"),
 ]

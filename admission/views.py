@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.http import require_POST
 
-from admission import charges, selectors, services
+from admission import charges, pickers, selectors, services
 from admission.models import ChargeLine, LeaveRequest, MedType, Order, Stay, StayReview, TraumaReport
 from core.errors import DomainError
 from core.permissions import role_required
@@ -97,9 +97,9 @@ def admit(request: HttpRequest) -> HttpResponse:
         "kinds": Stay.Kind.choices,
         "med_types": MedType.choices,
         "causes": TraumaReport.Cause.choices,
-        "departments": Department.objects.filter(kind="clinical", is_active=True),
-        "wards": Ward.objects.filter(is_active=True).select_related("department"),
-        "doctors": Practitioner.objects.filter(kind="doctor", is_active=True).select_related("department"),
+        **pickers.admission_choices(),
+        "last": pickers.remembered(request),
+        "patient": pickers.patient_context(person) if person else {},
         "form": source,
         "diagnosis_codes": source.getlist("diagnosis"),
         "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
@@ -144,6 +144,7 @@ def admit(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             messages.error(request, error.message)
         else:
+            pickers.remember(request, source)
             messages.success(
                 request, f"已办理入院：{result.stay.ipt_no}，病案号 {result.stay.record.medrcdno}。"
             )
@@ -652,7 +653,9 @@ def hospital_item_search(request: HttpRequest) -> JsonResponse:
     lowered = query.lower()
     initials_codes = CatalogItem.objects.filter(name_initials__startswith=lowered).values("code")
     items = HospitalItem.objects.filter(
-        Q(medins_list_codg__istartswith=query) | Q(name__contains=query) | Q(med_list_codg__in=initials_codes)
+        Q(medins_list_codg__istartswith=query)
+        | Q(name__icontains=query)
+        | Q(med_list_codg__in=initials_codes)
     ).order_by("medins_list_codg")[:15]
     return JsonResponse(
         [

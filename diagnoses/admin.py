@@ -1,8 +1,9 @@
 from django.contrib import admin
+from django.utils import timezone
 
 from core.admin import TrackedAdmin
 
-from .models import CodeTableImport, DiagnosisCode, DiseaseCategoryRange
+from .models import CodeTableImport, DiagnosisCode, DiagnosisRestriction, DiseaseCategoryRange
 
 
 @admin.register(DiagnosisCode)
@@ -71,3 +72,26 @@ class DiseaseCategoryRangeAdmin(TrackedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return obj is None or not obj.in_use
+
+
+@admin.register(DiagnosisRestriction)
+class DiagnosisRestrictionAdmin(TrackedAdmin):
+    """DRG-1 sex and age windows of ICD-10 categories; a row in force is only closed, a change is a
+    later-dated row (history kept)."""
+
+    list_display = (
+        "code_from",
+        "code_to",
+        "gender",
+        "min_age_days",
+        "max_age_days",
+        "reason",
+        "effective_from",
+    )
+    list_filter = ("gender", "effective_from")
+    search_fields = ("code_from", "code_to", "reason")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.effective_from <= timezone.localdate():
+            return [f.name for f in obj._meta.concrete_fields if f.name != "effective_to"]
+        return super().get_readonly_fields(request, obj)

@@ -19,7 +19,7 @@ from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
 from core.models import TrackedModel, ValidityPeriodModel, track_history
-from diagnoses.rules import CategoryRange, DiseaseCategory, normalise_code
+from diagnoses.rules import CategoryRange, CodeRestriction, DiseaseCategory, normalise_code
 
 
 class CodeTable(models.TextChoices):
@@ -262,3 +262,55 @@ class DiseaseCategoryRange(TrackedModel, ValidityPeriodModel):
                 f"与已有范围 {other}（{other.effective_from} {until}）重叠："
                 "同一日期每个类目只能属于一个类别（RX-2）。"
             )
+
+
+@track_history()
+class DiagnosisRestriction(TrackedModel, ValidityPeriodModel):
+    """DRG-1: ICD-10 categories code_from..code_to (inclusive) that fit only one sex or an age window
+    (in days), as of a date — P00–P96 newborns (≤ 28 days), O00–O99 women. Data, editable by admins as
+    later-dated rows; admission refuses a diagnosis that breaks one and search ranks it last."""
+
+    class Gender(models.TextChoices):
+        ANY = "", "不限"
+        MALE = "1", "男"
+        FEMALE = "2", "女"
+
+    code_from = models.CharField("起始类目", max_length=3, help_text="3 位 ICD-10 类目，如 P00")
+    code_to = models.CharField("终止类目（含）", max_length=3, help_text="3 位 ICD-10 类目，如 P96")
+    gender = models.CharField("仅限性别", max_length=1, choices=Gender.choices, blank=True, default="")
+    min_age_days = models.PositiveIntegerField("最小年龄（天）", null=True, blank=True)
+    max_age_days = models.PositiveIntegerField("最大年龄（天）", null=True, blank=True, help_text="新生儿 28")
+    reason = models.CharField(
+        "说明", max_length=100, help_text="如“新生儿疾病编码仅用于出生 28 天内的新生儿”"
+    )
+
+    class Meta(ValidityPeriodModel.Meta):
+        verbose_name = "诊断适用性别年龄（DRG-1）"
+        verbose_name_plural = "诊断适用性别年龄（DRG-1）"
+        ordering = ["code_from", "-effective_from"]
+        constraints = [
+            *ValidityPeriodModel.Meta.constraints,
+            models.CheckConstraint(
+                condition=Q(code_from__regex=CATEGORY_CODE_FORMAT) & Q(code_to__regex=CATEGORY_CODE_FORMAT),
+                name="diagnoses_restriction_codes_are_categories",
+                violation_error_message="起止类目应为 3 位 ICD-10 类目，如 P00（DRG-1）。",
+            ),
+            models.CheckConstraint(
+                condition=Q(code_from__lte=F("code_to")),
+                name="diagnoses_restriction_ordered",
+                violation_error_message="起始类目不得大于终止类目（DRG-1）。",
+            ),
+            models.CheckConstraint(
+                condition=~Q(gender="") | Q(min_age_days__isnull=False) | Q(max_age_days__isnull=False),
+                name="diagnoses_restriction_restricts",
+                violation_error_message="请至少填写性别或年龄限制（DRG-1）。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code_from}–{self.code_to} {self.reason}"
+
+    def as_rule(self) -> CodeRestriction:
+        return CodeRestriction(
+            self.code_from, self.code_to, self.gender, self.min_age_days, self.max_age_days, self.reason
+        )

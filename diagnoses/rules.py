@@ -23,6 +23,7 @@ class RuleId(StrEnum):
     """Rule ids of this app; they never change meaning (RULES.md)."""
 
     RX_2 = "RX-2"
+    DRG_1 = "DRG-1"
 
 
 class DiseaseCategory(StrEnum):
@@ -143,3 +144,66 @@ def category_for(code: str, ranges: Iterable[CategoryRange]) -> Rx2Category:
     best = min(matching, key=lambda r: (r.width, r.code_from))
     disease = best.disease if best.category == DiseaseCategory.SPECIFIED else ""
     return Rx2Category(category=str(best.category), disease=disease, range_label=best.label)
+
+
+# --- DRG-1: a diagnosis must fit the patient (病案首页 / 结算清单 coding accuracy) ----------------------
+
+
+@dataclass(frozen=True)
+class CodeRestriction:
+    """One row of the plausibility table: ICD-10 categories code_from..code_to (inclusive) only for
+    one sex and/or an age window in days (P00–P96: newborns up to 28 days; O00–O99: women)."""
+
+    code_from: str
+    code_to: str
+    gender: str = ""  # "1" male, "2" female, "" either
+    min_age_days: int | None = None
+    max_age_days: int | None = None
+    reason: str = ""
+
+    def covers(self, category: str) -> bool:
+        return self.code_from <= category <= self.code_to
+
+
+@dataclass(frozen=True)
+class Implausible:
+    """Why a code does not fit the patient, with the rule id (DRG-1)."""
+
+    code: str
+    message: str
+    rule: str = RuleId.DRG_1.value
+
+
+GENDER_NAMES = {"1": "男性", "2": "女性"}
+
+
+def _age_text(days: int) -> str:
+    return f"{days} 天" if days < 366 else f"{days // 365} 岁"
+
+
+def implausible(
+    code: str, *, gender: str, age_days: int, restrictions: Iterable[CodeRestriction]
+) -> Implausible | None:
+    """DRG-1: the first restriction the code breaks for a patient of this sex and age (in days), or None.
+
+    P23 先天性肺炎 for a 46-year-old → "新生儿疾病编码仅用于出生 28 天内的新生儿，患者 46 岁".
+    """
+    category = normalise_code(code)[:3]
+    if not ICD10_CATEGORY.match(category):
+        return None
+    for row in restrictions:
+        if not row.covers(category):
+            continue
+        if row.gender and gender in GENDER_NAMES and gender != row.gender:
+            return Implausible(
+                code, f"{code}：{row.reason}，患者为{GENDER_NAMES[gender]}（{RuleId.DRG_1.value}）。"
+            )
+        if row.max_age_days is not None and age_days > row.max_age_days:
+            return Implausible(
+                code, f"{code}：{row.reason}，患者 {_age_text(age_days)}（{RuleId.DRG_1.value}）。"
+            )
+        if row.min_age_days is not None and age_days < row.min_age_days:
+            return Implausible(
+                code, f"{code}：{row.reason}，患者 {_age_text(age_days)}（{RuleId.DRG_1.value}）。"
+            )
+    return None

@@ -15,14 +15,16 @@ from django.db.models.functions import Length, StrIndex
 from django.utils import timezone
 
 from diagnoses import rules
-from diagnoses.models import DiagnosisCode, DiseaseCategoryRange
+from diagnoses.models import DiagnosisCode, DiagnosisRestriction, DiseaseCategoryRange
 from diagnoses.rules import Rx2Category
 
 __all__ = [
     "category_ranges_as_of",
     "codes_as_of",
+    "implausible_diagnoses",
     "lookup",
     "normalise_code",
+    "restrictions_as_of",
     "rx2_categories",
     "rx2_category",
     "search",
@@ -91,20 +93,75 @@ def lookup(
     return result
 
 
-def search(query: str, kind: str = "icd10", limit: int = 20) -> list[DiagnosisCode]:
+def restrictions_as_of(on_date: datetime.date) -> list[rules.CodeRestriction]:
+    """DRG-1: the sex and age windows of ICD-10 categories valid on `on_date`, as plain data."""
+    rows = DiagnosisRestriction.objects.filter(DiagnosisRestriction.valid_on_filter(on_date))
+    return [row.as_rule() for row in rows]
+
+
+def age_in_days(birth_date: datetime.date, on_date: datetime.date) -> int:
+    return max((on_date - birth_date).days, 0)
+
+
+def implausible_diagnoses(
+    codes: Iterable[str], *, gender: str, birth_date: datetime.date, on_date: datetime.date
+) -> list[rules.Implausible]:
+    """DRG-1: the codes that do not fit a patient of this sex and birth date, each with the reason."""
+    restrictions = restrictions_as_of(on_date)
+    age_days = age_in_days(birth_date, on_date)
+    found = (
+        rules.implausible(code, gender=gender, age_days=age_days, restrictions=restrictions)
+        for code in _as_list(codes)
+    )
+    return [hit for hit in found if hit is not None]
+
+
+def _unlikely(gender: str, age_days: int | None, on_date: datetime.date) -> Q:
+    """Codes that do not fit the patient (DRG-1); without a patient, the window's usual one: an adult
+    of either sex — newborn codes (P00–P96) are unlikely, sex-specific ones are not."""
+    condition = Q(pk__in=[])
+    for row in restrictions_as_of(on_date):
+        if age_days is None:
+            broken = row.max_age_days is not None
+        else:
+            broken = (
+                rules.implausible(row.code_from, gender=gender, age_days=age_days, restrictions=[row])
+                is not None
+            )
+        if broken:
+            # "~" sorts after every character of a code, so P96~ closes P96.9 and P96.x01.
+            condition |= Q(code__gte=row.code_from, code__lt=f"{row.code_to}~")
+    return condition
+
+
+def search(
+    query: str, kind: str = "icd10", limit: int = 20, *, gender: str = "", age_days: int | None = None
+) -> list[DiagnosisCode]:
     """Today's codes by code prefix (E11, e119), pinyin initials (tnb → 糖尿病), full pinyin, or
-    Chinese name; ranked: exact first, then closer matches, shorter names and codes first."""
+    Chinese name; ranked: codes that fit the patient first (DRG-1: P23 先天性肺炎 after J18 肺炎 for
+    an adult), then exact, closer matches, shorter names and codes."""
     query = (query or "").strip()
     limit = max(1, min(limit, SEARCH_LIMIT_MAX))
     if not query:
         return []
-    codes = codes_as_of(kind, timezone.localdate())
+    today = timezone.localdate()
+    codes = codes_as_of(kind, today)
     code = normalise_code(query)
     if _CODE_LIKE.match(code) and any(ch.isdigit() for ch in code):
         ranked = codes.filter(code__startswith=code).annotate(
             rank=Case(When(code=code, then=Value(0)), default=Value(1), output_field=IntegerField())
         )
         return list(ranked.order_by("rank", Length("code"), "code")[:limit])
+    if kind == "icd10":
+        codes = codes.annotate(
+            unlikely=Case(
+                When(_unlikely(gender, age_days, today), then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+    else:
+        codes = codes.annotate(unlikely=Value(0, output_field=IntegerField()))
     if _LATIN.match(query.lower()):
         letters = query.lower()
         # Qualifiers come first in Chinese names (2型糖尿病 → xtnb): initials match anywhere.
@@ -122,7 +179,9 @@ def search(query: str, kind: str = "icd10", limit: int = 20) -> list[DiagnosisCo
         ranked = ranked.annotate(
             trailing=Length("name_initials") - StrIndex("name_initials", Value(letters)) - len(letters) + 1
         )
-        return list(ranked.order_by("rank", "trailing", Length("code"), Length("name"), "code")[:limit])
+        return list(
+            ranked.order_by("unlikely", "rank", "trailing", Length("code"), Length("name"), "code")[:limit]
+        )
     ranked = codes.filter(name__contains=query).annotate(
         rank=Case(
             When(name=query, then=Value(0)),
@@ -131,4 +190,4 @@ def search(query: str, kind: str = "icd10", limit: int = 20) -> list[DiagnosisCo
             output_field=IntegerField(),
         )
     )
-    return list(ranked.order_by("rank", Length("name"), "code")[:limit])
+    return list(ranked.order_by("unlikely", "rank", Length("name"), "code")[:limit])

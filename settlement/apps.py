@@ -23,3 +23,11 @@ class SettlementConfig(AppConfig):
             Role.OFFICE,
             HomePanel("结算核对", "settlement/panels/office.html", office_settlements_context, order=26),
         )
+        register_nav(NavItem("门诊", "settlement:outpatient_register", (Role.CLERK,), order=13))
+        register_panel(Role.CLERK, HomePanel("待结算", "settlement/panels/queue.html", _queue, order=12))
+
+
+def _queue(request):
+    from .queue import settle_queue
+
+    return {**settle_queue(), "wide": True}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -16,8 +17,9 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError
 from core.permissions import role_required
 from core.roles import Role, has_role
-from settlement import rules, selectors
+from settlement import documents, rules, selectors
 from settlement.api.serializers import CalculatorRequestSerializer
+from settlement.forms import CashReceivedForm
 
 LINE_FIELDS = ("amount", "quantity", "unit_price", "insurance_class", "b_self_pay_ratio", "price_cap")
 INSURANCE_TYPES = [
@@ -88,6 +90,13 @@ def receipt_context(
     }
 
 
+def policy_label(source: str) -> str:
+    """The policy version as a page shows it: its Chinese name and start, without the row id or the
+    seed reference kept for the audit trail ("policy:3 SET-1 示例（seed 003）：职工住院 自 2020-01-01")."""
+    label = re.sub(r"^policy:\d+\s*", "", source or "")
+    return re.sub(r"[（(]\s*seed\s*\d+[^）)]*[）)]", "", label).strip()
+
+
 def _request_from_form(post) -> dict[str, Any]:
     """The calculator API's request body, from the page's form."""
     columns = {name: post.getlist(name) for name in LINE_FIELDS}
@@ -156,11 +165,20 @@ def calculator(request: HttpRequest) -> HttpResponse:
                     result=result,
                     operator=request.user.get_full_name() or request.user.get_username(),
                 )
+                context["policy_label"] = policy_label(policy.source)
+                context["trace"] = [
+                    {
+                        "rule": step.rule,
+                        "label": _part_label(step.field),
+                        "amount": step.amount,
+                        "note": step.note,
+                    }
+                    for step in result.trace
+                ]
                 context["parts"] = [
                     {
                         "name": name,
                         "label": PART_LABELS[name][0],
-                        "nhsa": PART_LABELS[name][1],
                         "value": getattr(result, name),
                         "strong": name in EMPHASISED,
                     }
@@ -190,37 +208,6 @@ class BooksAgreeForm(forms.Form):
         return data
 
 
-def settlement_receipt_context(settlement, *, operator: str = "") -> dict[str, Any]:
-    """A stored settlement's receipt: its parts and its payer rows (fund types), cash last (SET-8)."""
-    receipt = receipt_context(
-        title="住院结算单" if settlement.kind == "inpatient" else "门诊结算单",
-        result=settlement,
-        operator=operator,
-        setl_id=settlement.setl_id or settlement.medins_setl_id,
-        insurance_type=settlement.insutype or "310",
-        patient=[
-            ("姓名", settlement.person.name),
-            ("人员编号", settlement.person.psn_no),
-            ("住院号", settlement.stay.ipt_no if settlement.stay_id else settlement.visit.visit_no),
-            ("医疗类别", settlement.med_type),
-            ("结算方式", settlement.get_mode_display()),
-            (
-                "结算时间",
-                timezone.localtime(settlement.settled_at).strftime("%Y-%m-%d %H:%M")
-                if settlement.settled_at
-                else "",
-            ),
-        ],
-    )
-    funds = list(settlement.funds.all())
-    if funds:
-        receipt["payers"] = [
-            {"label": f"{f.fund_pay_type} {f.fund_pay_type_name}（医院垫付）", "amount": f.fund_payamt}
-            for f in funds
-        ] + [{"label": "个人现金（患者支付）", "amount": settlement.cash_pay}]
-    return receipt
-
-
 def _stay_settlement_context(request: HttpRequest, stay) -> dict[str, Any]:
     from settlement import services
     from settlement.models import Settlement
@@ -238,6 +225,7 @@ def _stay_settlement_context(request: HttpRequest, stay) -> dict[str, Any]:
         ],
         "stay": stay,
         "settlements": settlements,
+        "settlement_rows": documents.settlement_rows(settlements),
         "active": active,
         "problems": services.direct_settlement_problems(stay) if stay.status == "discharged" else [],
         "resettle_problems": services.can_resettle_here(active)
@@ -273,6 +261,7 @@ def stay_pre_settle(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "settlement/_pre_settle.html", {"error": error}, status=400)
     local = answer["local"]
     center = answer["center"]["setlinfo"] if answer["center"] else {}
+    answer["mismatch"] = [{**m, "label": _part_label(m["field"])} for m in answer["mismatch"]]
     rows = [
         {
             "label": PART_LABELS[name][0],
@@ -292,6 +281,15 @@ def stay_pre_settle(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _part_label(field: str) -> str:
+    """A settlement part's Chinese name (pages never show the national field names)."""
+    from settlement.models import Settlement
+
+    if field in PART_LABELS:
+        return PART_LABELS[field][0]
+    return str(Settlement._meta.get_field(field).verbose_name)
+
+
 def _settle_action(request: HttpRequest, stay, call, success: str, visit=None) -> HttpResponse:
     try:
         call()
@@ -308,6 +306,95 @@ def _settle_action(request: HttpRequest, stay, call, success: str, visit=None) -
     return redirect("settlement:stay", pk=stay.pk)
 
 
+def _cash_due(answer: dict[str, Any]) -> Decimal:
+    """The patient's cash part of a 试算: the center's when it answered, else the hospital's (SET-8)."""
+    setlinfo = (answer.get("center") or {}).get("setlinfo") or {}
+    if setlinfo.get("psn_cash_pay") is not None:
+        return rules.money(setlinfo["psn_cash_pay"])
+    return answer["local"].cash_pay if answer["local"] else None
+
+
+def _confirmation(request: HttpRequest, person_name: str, pre_settle, **extra: Any) -> HttpResponse:
+    """The F9 dialog (SET-8): the 试算's amounts — the center's where it answered — the cash due, an
+    input for the cash received and the change; nothing is settled until the clerk confirms."""
+    try:
+        answer = pre_settle(use_personal_account=request.POST.get("use_personal_account") == "on")
+    except DomainError as error:
+        return render(request, "settlement/_settle_confirm.html", {"error": error}, status=400)
+    local = answer["local"]
+    setlinfo = (answer["center"] or {}).get("setlinfo") or {}
+
+    def theirs(name: str) -> Decimal | None:
+        """The center's figure; the hospital's own where the center did not answer (none when the
+        hospital has no policy for the person: 以中心结算结果为准)."""
+        nhsa = PART_LABELS[name][1]
+        if setlinfo.get(nhsa) is not None:
+            return rules.money(setlinfo[nhsa])
+        return getattr(local, name) if local else None
+
+    rows = [
+        (PART_LABELS[name][0], theirs(name))
+        for name in ("total", "full_self_pay", "over_limit_self_pay", "fund_pay_total", "hospital_share")
+    ]
+    return render(
+        request,
+        "settlement/_settle_confirm.html",
+        {
+            "person_name": person_name,
+            "rows": rows,
+            "account": theirs("personal_account_pay"),
+            "local_note": answer.get("local_note") or "",
+            "cash_due": _cash_due(answer),
+            "center_error": answer["center_error"],
+            "mismatch": answer["mismatch"],
+            "problems": answer.get("problems") or [],
+            **extra,
+        },
+    )
+
+
+def _paid_message(settlement, received: Decimal | None) -> str:
+    """应收现金 and, when the clerk typed what the patient handed over, 实收 and the change."""
+    paid = f"应收现金 ¥{settlement.cash_pay}"
+    if received is not None:
+        change = rules.money(received - settlement.cash_pay)
+        paid += f"，实收 ¥{rules.money(received)}，" + (
+            f"找零 ¥{change}" if change >= 0 else f"尚需补收 ¥{-change}"
+        )
+    return paid
+
+
+@role_required(Role.CLERK)
+@require_POST
+def stay_settle_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """F9 on the stay's settlement page."""
+    from admission.models import Stay
+    from settlement import services
+
+    stay = get_object_or_404(Stay.objects.select_related("person"), pk=pk)
+    return _confirmation(
+        request,
+        stay.person.name,
+        lambda **kw: services.stay_pre_settle(actor=request.user, stay=stay, **kw),
+    )
+
+
+@role_required(Role.CLERK)
+@require_POST
+def visit_settle_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """F9 on the outpatient visit's page (2206 trial)."""
+    from settlement import outpatient
+    from settlement.models import OutpatientVisit
+
+    visit = get_object_or_404(OutpatientVisit.objects.select_related("person"), pk=pk)
+    return _confirmation(
+        request,
+        visit.person.name,
+        lambda **kw: outpatient.visit_pre_settle(actor=request.user, visit=visit, **kw),
+        submit_action="settle",
+    )
+
+
 @role_required(Role.CLERK)
 @require_POST
 def stay_settle(request: HttpRequest, pk: int) -> HttpResponse:
@@ -315,17 +402,27 @@ def stay_settle(request: HttpRequest, pk: int) -> HttpResponse:
     from settlement import services
 
     stay = get_object_or_404(Stay, pk=pk)
-    return _settle_action(
-        request,
-        stay,
-        lambda: services.stay_settle(
+    cash = CashReceivedForm(request.POST)
+    if not cash.is_valid():
+        messages.error(request, "；".join(cash.errors["cash_received"]) + " 未结算，请重新确认。")
+        return redirect("settlement:stay", pk=stay.pk)
+    try:
+        settlement = services.stay_settle(
             actor=request.user,
             stay=stay,
             idempotency_key=request.POST.get("idempotency_key", ""),
             use_personal_account=request.POST.get("use_personal_account") == "on",
-        ),
-        "结算成功，请打印结算单。",
-    )
+        )
+    except DomainError as error:
+        messages.error(
+            request,
+            f"{error.message}"
+            + (f"（{error.rule}）" if error.rule and error.rule not in error.message else ""),
+        )
+        return redirect("settlement:stay", pk=stay.pk)
+    paid = _paid_message(settlement, cash.cleaned_data["cash_received"])
+    messages.success(request, f"结算成功：{paid}。请打印结算单。")
+    return redirect("settlement:stay", pk=stay.pk)
 
 
 @role_required(Role.CLERK)
@@ -385,57 +482,6 @@ def settlement_resettle(request: HttpRequest, settlement_id: int) -> HttpRespons
     )
 
 
-@role_required(Role.CLERK, Role.OFFICE)
-def settlement_receipt(request: HttpRequest, settlement_id: int) -> HttpResponse:
-    from settlement.models import Settlement
-
-    settlement = get_object_or_404(
-        Settlement.objects.select_related("person", "stay", "visit"), pk=settlement_id
-    )
-    operator = request.user.get_full_name() or request.user.get_username()
-    return render(
-        request,
-        "settlement/receipt.html",
-        {"settlement": settlement, "receipt": settlement_receipt_context(settlement, operator=operator)},
-    )
-
-
-@role_required(Role.CLERK, Role.OFFICE)
-def settlement_list_print(request: HttpRequest, settlement_id: int) -> HttpResponse:
-    """结算清单 for the patient's signature: the stay's items by class and the settlement's parts (ADM-9)."""
-    from django.db.models import Count, Sum
-
-    from admission.models import ChargeLine
-    from settlement.models import Settlement
-
-    settlement = get_object_or_404(Settlement.objects.select_related("person", "stay"), pk=settlement_id)
-    items = (
-        ChargeLine.objects.filter(stay=settlement.stay, charged_on__lte=settlement.covers_to)
-        .values("hospital_item__name", "med_list_codg", "insurance_class", "unit_price", "self_pay_reason")
-        .annotate(quantity=Sum("quantity"), amount=Sum("amount"), lines=Count("id"))
-        .order_by("insurance_class", "hospital_item__name")
-    )
-    return render(
-        request,
-        "settlement/settlement_list.html",
-        {
-            "settlement": settlement,
-            "items": [i for i in items if i["quantity"]],
-            "receipt": settlement_receipt_context(settlement),
-        },
-    )
-
-
-@role_required(Role.CLERK, Role.OFFICE)
-def refund_receipt(request: HttpRequest, settlement_id: int) -> HttpResponse:
-    from settlement.models import SelfPayRefund
-
-    refund = get_object_or_404(
-        SelfPayRefund.objects.select_related("original__person", "resettlement"), original_id=settlement_id
-    )
-    return render(request, "settlement/refund_receipt.html", {"refund": refund})
-
-
 # --- the window: outpatient visits ---------------------------------------------------------------------
 
 
@@ -445,6 +491,7 @@ def outpatient_register(request: HttpRequest) -> HttpResponse:
     from hospital.models import Department, Practitioner
     from insured.models import CardRead
     from settlement import outpatient
+    from settlement.models import OutpatientVisit
 
     source = request.POST if request.method == "POST" else request.GET
     card_read = (
@@ -479,6 +526,9 @@ def outpatient_register(request: HttpRequest) -> HttpResponse:
                 "department"
             ),
             "med_types": outpatient.MED_TYPES.items(),
+            "visits": OutpatientVisit.objects.filter(visit_date=timezone.localdate())
+            .select_related("person", "department", "doctor")
+            .order_by("-id")[:100],
         },
     )
 
@@ -510,13 +560,18 @@ def outpatient_visit(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 messages.success(request, f"已收费：{item.name}。")
             elif action == "settle":
-                outpatient.visit_settle(
+                cash = CashReceivedForm(request.POST)
+                if not cash.is_valid():
+                    messages.error(request, "；".join(cash.errors["cash_received"]) + " 未结算，请重新确认。")
+                    return redirect("settlement:visit", pk=pk)
+                settlement = outpatient.visit_settle(
                     actor=request.user,
                     visit=visit,
                     idempotency_key=request.POST.get("idempotency_key", ""),
                     use_personal_account=request.POST.get("use_personal_account") == "on",
                 )
-                messages.success(request, "门诊结算成功，请打印结算单。")
+                paid = _paid_message(settlement, cash.cleaned_data["cash_received"])
+                messages.success(request, f"门诊结算成功：{paid}。请打印结算单。")
             elif action == "pre_settle":
                 answer = outpatient.visit_pre_settle(
                     actor=request.user,

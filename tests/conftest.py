@@ -30,6 +30,7 @@ MIGRATION_SEEDS = [
     ("diagnoses.DiseaseCategoryRange", "diagnoses.migrations.0002_seed_category_ranges"),
     ("prescriptions.DaySupplyProfile", "prescriptions.migrations.0002_seed_profiles"),
     ("admission.AdmissionPolicy", "admission.migrations.0002_seed_policy"),
+    ("diagnoses.DiagnosisRestriction", "diagnoses.migrations.0003_diagnosis_restrictions"),
 ]
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from admission.api import views
+from admission.api import diagnoses, views
 
 urlpatterns = [
     path("", views.AdmissionListApi.as_view(), name="admission-list"),
@@ -26,6 +26,7 @@ urlpatterns = [
     path("<int:pk>/charges/", views.ChargeApi.as_view(), name="admission-charges"),
     path("<int:pk>/consents/", views.ConsentApi.as_view(), name="admission-consents"),
     path("<int:pk>/daily-list/", views.DailyListApi.as_view(), name="admission-daily-list"),
+    path("<int:pk>/diagnoses/", diagnoses.DiagnosisCorrectionApi.as_view(), name="admission-diagnoses"),
     path("<int:pk>/discharge-order/", views.DischargeOrderApi.as_view(), name="admission-discharge-order"),
     path("<int:pk>/checklist/", views.ChecklistApi.as_view(), name="admission-checklist"),
     path("<int:pk>/discharge/", views.DischargeApi.as_view(), name="admission-discharge"),

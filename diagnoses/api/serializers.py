@@ -11,6 +11,17 @@ class SearchQuerySerializer(serializers.Serializer):
     q = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
     kind = serializers.ChoiceField(choices=CodeTable.choices, default=CodeTable.ICD10)
     limit = serializers.IntegerField(required=False, default=20, min_value=1, max_value=SEARCH_LIMIT_MAX)
+    gender = serializers.ChoiceField(
+        choices=[("1", "男"), ("2", "女")],
+        required=False,
+        help_text="患者性别：不符的编码排在最后并注明（DRG-1）",
+    )
+    age_days = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=54_750,
+        help_text="患者年龄（天）：新生儿编码仅用于 28 天内（DRG-1）",
+    )
 
 
 class Rx2CategorySerializer(serializers.Serializer):
@@ -23,6 +34,9 @@ class Rx2CategorySerializer(serializers.Serializer):
 class DiagnosisCodeSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
+    implausible = serializers.CharField(
+        required=False, help_text="与患者性别、年龄不符的原因（DRG-1），不符则入院时拒绝"
+    )
     name_en = serializers.CharField()
     kind = serializers.ChoiceField(choices=CodeTable.choices)
     category_code = serializers.CharField()

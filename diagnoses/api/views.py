@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from core.api.permissions import AnyRole, IsAdmin, role_permission
 from core.errors import DomainError
 from core.roles import Role
-from diagnoses import selectors, services
+from diagnoses import rules, selectors, services
 from diagnoses.api import serializers as s
 from diagnoses.models import CodeTable, DiseaseCategoryRange
 
@@ -36,8 +36,26 @@ class DiagnosisSearchApi(APIView):
         query = s.SearchQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        codes = selectors.search(params["q"], kind=params["kind"], limit=params["limit"])
+        codes = selectors.search(
+            params["q"],
+            kind=params["kind"],
+            limit=params["limit"],
+            gender=params.get("gender", ""),
+            age_days=params.get("age_days"),
+        )
         categories = {}
+        implausible: dict[str, str] = {}
+        if params["kind"] == CodeTable.ICD10 and "age_days" in params:
+            restrictions = selectors.restrictions_as_of(timezone.localdate())
+            for c in codes:
+                hit = rules.implausible(
+                    c.code,
+                    gender=params.get("gender", ""),
+                    age_days=params["age_days"],
+                    restrictions=restrictions,
+                )
+                if hit:
+                    implausible[c.code] = hit.message
         if params["kind"] == CodeTable.ICD10:
             today = timezone.localdate()
             categories = {
@@ -55,6 +73,7 @@ class DiagnosisSearchApi(APIView):
                 "effective_from": c.effective_from,
                 "effective_to": c.effective_to,
                 "rx2_category": categories.get(c.code),
+                "implausible": implausible.get(c.code, ""),
             }
             for c in codes
         ]

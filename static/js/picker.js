@@ -15,7 +15,7 @@
     diagnosis(d) {
       const cat = d.rx2_category || d.category || {};
       const label = typeof cat === "string" ? CATEGORY_LABELS[cat] || cat : (CATEGORY_LABELS[cat.category] || "") + (cat.disease ? `（${cat.disease}）` : "");
-      return { main: `${d.code} ${d.name}`, sub: label || "" };
+      return { main: `${d.code} ${d.name}`, sub: d.implausible || label || "", warn: Boolean(d.implausible) };
     },
     "hospital-item"(h) {
       return { main: `${h.name} ${h.specification || ""}`.trim(), sub: `${h.code} · ¥${h.price}${h.mapped ? "" : " · 未对照（全自费）"}` };
@@ -47,6 +47,7 @@
         li.innerHTML = `<span class="main"></span><span class="sub"></span>`;
         li.querySelector(".main").textContent = line.main;
         li.querySelector(".sub").textContent = line.sub;
+        if (line.warn) li.classList.add("implausible");
         li.addEventListener("mousedown", (e) => { e.preventDefault(); choose(i); });
         list.appendChild(li);
       });
@@ -55,7 +56,8 @@
     const search = debounce(async () => {
       const q = input.value.trim();
       if (!q) { results = []; render(); return; }
-      const resp = await fetch(`${input.dataset.picker}?q=${encodeURIComponent(q)}`, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      const base = input.dataset.picker;
+      const resp = await fetch(`${base}${base.includes("?") ? "&" : "?"}q=${encodeURIComponent(q)}`, { headers: { Accept: "application/json" }, credentials: "same-origin" });
       if (!resp.ok) return;
       const body = await resp.json();
       results = (Array.isArray(body) ? body : body.results || []).slice(0, 12);
@@ -80,7 +82,18 @@
   window.attachPicker = attach;
 
   // Diagnosis chips: a picked diagnosis becomes <li class="chip"><input name="diagnosis"> …</li>.
+  // A code that does not fit the patient's sex or age (DRG-1) is not added: the reason shows instead.
   window.addDiagnosisChip = function (chips, d) {
+    let notice = chips.parentElement.querySelector(".dx-refused");
+    if (!notice) {
+      notice = document.createElement("p");
+      notice.className = "dx-refused field-error";
+      notice.setAttribute("role", "alert");
+      chips.before(notice);
+    }
+    notice.hidden = !d.implausible;
+    notice.textContent = d.implausible || "";
+    if (d.implausible) return false;
     if ([...chips.querySelectorAll("input")].some((i) => i.value === d.code)) return false;
     const li = document.createElement("li");
     li.className = "chip";

@@ -134,7 +134,8 @@ def test_clerk_reads_card_admits_charges_prints_daily_list_and_discharges(page, 
     page.locator("#go-admit").wait_for()
     page.keyboard.press("F4")
     page.wait_for_url("**/admission/new/**")
-    page.select_option("#ward", str(hospital.ward.pk))
+    page.fill("#ward-q", "hx")  # the ward's type-ahead: 呼吸内科一病区 by its initials
+    page.press("#ward-q", "Enter")
     page.wait_for_selector(f"#bed option[value='{hospital.beds[0].pk}']", state="attached")
     page.fill("#dx-search", "J18")
     page.wait_for_selector(".picker-list li:has-text('J18.9')")

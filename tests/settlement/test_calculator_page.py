@@ -1,5 +1,7 @@
 """The 结算试算 page: the office's tool to explain a bill (same computation as the API)."""
 
+import re
+
 import pytest
 
 from core.roles import Role
@@ -28,8 +30,12 @@ def test_set1_on_the_page_via_htmx(client_for):
     html = response.content.decode()
     assert response.status_code == 200
     assert "<html" not in html  # the partial only
-    assert '<code class="muted">hifp_pay</code></th><td class="num">5250.00' in html
+    assert '<th>统筹基金支出</th><td class="num">5250.00' in html
     assert "SET-3" in html
+    # Issue 19: Chinese names on the page (its visible text), the national names stay in the API.
+    text = re.sub(r"<[^>]+>", " ", html)
+    for national in ("hifp_pay", "full_self_pay", "in_scope", "_amt", "policy:", "seed 0", "pool_prop"):
+        assert national not in text, national
 
 
 @pytest.mark.django_db

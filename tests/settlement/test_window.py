@@ -117,12 +117,15 @@ def test_clerk_pre_settles_settles_prints_and_reverses(page, live_server, artifa
     page.wait_for_selector(".pre-settle")
     assert "720.00" in page.locator(".pre-settle").inner_text()
     page.screenshot(path=str(artifacts_dir / "settlement-pre-settle.png"), full_page=True)
-    page.click("#settle")
+    page.keyboard.press("F9")  # the confirmation: amounts and the cash due before anything is settled
+    page.wait_for_selector("#settle-dialog[open] #cash-due")
+    assert Settlement.objects.filter(stay=stay).count() == 0
+    page.click("#confirm-settle")
     page.wait_for_selector(".messages:has-text('结算成功')")
     settlement = Settlement.objects.get(stay=stay, status=Settlement.Status.SETTLED)
     page.click("a.btn:has-text('结算单')")
-    page.wait_for_selector(".receipt-doc")
-    receipt = page.locator(".receipt-doc").inner_text()
+    page.wait_for_selector(".sheet")
+    receipt = page.locator(".sheet").inner_text()
     assert "720.00" in receipt and "个人现金" in receipt and str(settlement.cash_pay) in receipt
     page.emulate_media(media="print")
     page.screenshot(path=str(artifacts_dir / "settlement-receipt-print.png"), full_page=True)
@@ -191,14 +194,18 @@ def test_clerk_registers_an_outpatient_visit_charges_and_settles(page, live_serv
     page.press("#op-item", "Enter")
     page.press("#quantity", "Enter")
     page.wait_for_selector(".messages:has-text('已收费')")
-    page.click("#visit-settle")
+    page.keyboard.press("F9")  # the confirmation with the cash due (2206), then 2207
+    page.wait_for_selector("#settle-dialog[open] #cash-due")
+    page.fill("#cash-received", "20")
+    page.click("#confirm-settle")
     page.wait_for_selector(".messages:has-text('门诊结算成功')")
     page.screenshot(path=str(artifacts_dir / "outpatient-settled.png"), full_page=True)
     settlement = Settlement.objects.get(visit__person=person, status=Settlement.Status.SETTLED)
     assert settlement.total == Decimal("10.00") and settlement.setl_id
     page.click("a:has-text('结算单')")
-    page.wait_for_selector(".receipt-doc")
-    assert "10.00" in page.locator(".receipt-doc").inner_text()
+    page.wait_for_selector(".sheet")
+    receipt = page.locator(".sheet").inner_text()
+    assert "10.00" in receipt and "门诊号" in receipt and "住院号" not in receipt
 
 
 @pytest.mark.browser
@@ -222,7 +229,9 @@ def test_resident_390_settle_reverse_and_resettle_inpatient_and_outpatient(
     login(page, live_server, "clerk16", TEST_PASSWORD)
     page.goto(f"{live_server.url}/settlement/stays/{stay.pk}/")
     for attempt in range(2):
-        page.click("#settle")
+        page.keyboard.press("F9")  # the confirmation with the cash due, then 2304
+        page.wait_for_selector("#settle-dialog[open] #cash-due")
+        page.click("#confirm-settle")
         page.wait_for_selector(".messages:has-text('结算成功')")
         if attempt == 0:
             page.screenshot(path=str(artifacts_dir / "issue16-390-inpatient-settled.png"), full_page=True)
@@ -273,13 +282,19 @@ def test_resident_390_settle_reverse_and_resettle_inpatient_and_outpatient(
     page.press("#op-item", "Enter")
     page.press("#quantity", "Enter")
     page.wait_for_selector(".messages:has-text('已收费')")
-    page.click("#visit-settle")
+    page.keyboard.press("F9")
+    page.wait_for_selector("#settle-dialog[open] #cash-due")
+    page.fill("#cash-received", "20")
+    page.click("#confirm-settle")
     page.wait_for_selector(".messages:has-text('门诊结算成功')")
     first = Settlement.objects.get(visit__person=resident, status=Settlement.Status.SETTLED)
     page.fill("#visit-reverse-reason", "收费项目有误")
     page.click("#visit-reverse")
     page.wait_for_selector(".messages:has-text('门诊结算已撤销')")
-    page.click("#visit-settle")
+    page.keyboard.press("F9")
+    page.wait_for_selector("#settle-dialog[open] #cash-due")
+    page.fill("#cash-received", "20")
+    page.click("#confirm-settle")
     page.wait_for_selector(".messages:has-text('门诊结算成功')")
     page.screenshot(path=str(artifacts_dir / "issue16-390-outpatient-resettled.png"), full_page=True)
     first.refresh_from_db()
