@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from core.forms import ImportFileField
 from core.permissions import role_required
 from core.roles import Role
 from insured import selectors, services
@@ -195,36 +198,75 @@ def sanction_lift(request, pk: int):
     return redirect("insured:person", psn_no=sanction.person.psn_no)
 
 
+class RosterUploadForm(forms.Form):
+    file = ImportFileField(label="花名册文件")
+
+
+def _roster_context(record, form) -> dict:
+    from insured.models import RosterImport
+    from insured.roster import COLUMNS
+
+    return {
+        "form": form,
+        "record": record,
+        "file_errors": [e["message"] for e in (record.errors if record else []) if not e.get("row")],
+        "row_errors": [e for e in (record.errors if record else []) if e.get("row")],
+        "columns": [(name, aliases) for name, aliases in COLUMNS.items()],
+        "recent": RosterImport.objects.defer("content")[:10],
+        "max_mb": settings.IMPORT_MAX_UPLOAD_MB,
+    }
+
+
 @role_required(Role.OFFICE, Role.ADMIN)
 def roster_import_page(request):
-    """花名册导入: a file with errors imports nothing and lists every bad row."""
+    """花名册导入: a file with errors imports nothing and lists every bad row. A large file is
+    queued (Celery) and the page shows its progress; the clerk can keep working meanwhile."""
     from insured.models import RosterImport
-    from insured.roster import COLUMNS, roster_import
+    from insured.roster import roster_import, roster_import_start
 
     record = None
-    if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            messages.error(request, "请选择要导入的文件（.xlsx 或 .csv）。")
+    form = RosterUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        content = upload.read()
+        if len(content) > settings.IMPORT_ASYNC_BYTES:
+            record = roster_import_start(actor=request.user, content=content, filename=upload.name)
+            if record.outcome == RosterImport.Outcome.PENDING:
+                messages.info(
+                    request, f"文件较大（{len(content) // 1024} KB），已在后台导入，可继续其他工作。"
+                )
+                return redirect("insured:roster_import_status", pk=record.pk)
         else:
-            record = roster_import(actor=request.user, content=upload.read(), filename=upload.name)
-            if record.outcome == RosterImport.Outcome.APPLIED:
-                messages.success(
-                    request,
-                    f"已导入 {record.row_count} 行：新增 {record.persons_created} 人，"
-                    f"更新 {record.persons_updated} 人。",
-                )
-            else:
-                messages.error(
-                    request, f"文件有 {record.error_count} 处错误，未导入任何数据。请修正后重新导入。"
-                )
+            record = roster_import(actor=request.user, content=content, filename=upload.name)
+        _roster_message(request, record)
+    refused = not form.is_valid() if request.method == "POST" else False
+    refused = refused or (record is not None and record.outcome == RosterImport.Outcome.REJECTED)
     return render(
-        request,
-        "insured/roster_import.html",
-        {
-            "record": record,
-            "columns": [(name, aliases) for name, aliases in COLUMNS.items()],
-            "recent": RosterImport.objects.all()[:10],
-        },
-        status=400 if record is not None and record.outcome == "rejected" else 200,
+        request, "insured/roster_import.html", _roster_context(record, form), status=400 if refused else 200
     )
+
+
+def _roster_message(request, record) -> None:
+    from insured.models import RosterImport
+
+    if record.outcome == RosterImport.Outcome.APPLIED:
+        messages.success(
+            request,
+            f"已导入 {record.row_count} 行：新增 {record.persons_created} 人，"
+            f"更新 {record.persons_updated} 人。",
+        )
+    elif record.outcome == RosterImport.Outcome.REJECTED:
+        messages.error(request, f"文件有 {record.error_count} 处错误，未导入任何数据。请修正后重新导入。")
+
+
+@role_required(Role.OFFICE, Role.ADMIN)
+def roster_import_status(request, pk: int):
+    """One import: its progress bar while it runs (htmx polls this), then its per-row report."""
+    from insured.models import RosterImport
+    from insured.roster import progress
+
+    record = get_object_or_404(RosterImport.objects.defer("content"), pk=pk)
+    context = {**_roster_context(record, RosterUploadForm()), "progress": progress(record)}
+    if request.htmx:
+        return render(request, "insured/_roster_record.html", context)
+    return render(request, "insured/roster_import.html", context)

@@ -118,12 +118,33 @@ class SanctionLiftSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+class RosterImportRequestSerializer(serializers.Serializer):
+    file = serializers.FileField(max_length=200, allow_empty_file=False)
+
+    def validate_file(self, upload):
+        from django.conf import settings
+
+        limit = settings.IMPORT_MAX_UPLOAD_BYTES
+        if upload.size > limit:
+            raise serializers.ValidationError(
+                f"文件过大（{upload.size / 1024 / 1024:.1f} MB），上限为 {limit // (1024 * 1024)} MB。"
+            )
+        return upload
+
+
 class RosterImportSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     filename = serializers.CharField()
     outcome = serializers.CharField()
+    progress = serializers.SerializerMethodField()
     row_count = serializers.IntegerField()
     persons_created = serializers.IntegerField()
     persons_updated = serializers.IntegerField()
     error_count = serializers.IntegerField()
     errors = serializers.ListField(child=serializers.DictField())
+
+    def get_progress(self, record) -> int:
+        """Percent done (100 when finished)."""
+        from insured.roster import progress
+
+        return progress(record)["percent"]
