@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from core.forms import PlainDecimalSerializerField
 from insured.models import CardRead, Credential
 from insured.rules import ViolationCategory
 
@@ -53,7 +54,7 @@ class EnrollmentAnswerSerializer(serializers.Serializer):
     status_name = serializers.CharField()
     start_date = serializers.DateField()
     end_date = serializers.DateField(allow_null=True)
-    balance = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    balance = PlainDecimalSerializerField(max_digits=14, decimal_places=2, allow_null=True)
     direct_settlement_allowed = serializers.BooleanField()
     emp_name = serializers.CharField()
 
@@ -63,7 +64,7 @@ class SanctionAnswerSerializer(serializers.Serializer):
     category = serializers.CharField()
     category_name = serializers.CharField()
     measures = serializers.ListField(child=serializers.CharField())
-    fund_loss = serializers.DecimalField(max_digits=14, decimal_places=2)
+    fund_loss = PlainDecimalSerializerField(max_digits=14, decimal_places=2)
     start_date = serializers.DateField()
     last_day = serializers.DateField(allow_null=True)
     lifted_on = serializers.DateField(allow_null=True)
@@ -101,7 +102,7 @@ class PersonDetailSerializer(serializers.Serializer):
 
 class SanctionCreateSerializer(serializers.Serializer):
     category = serializers.ChoiceField(choices=[c.value for c in ViolationCategory])
-    fund_loss = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+    fund_loss = PlainDecimalSerializerField(max_digits=14, decimal_places=2, min_value=0)
     description = serializers.CharField()
     evidence = serializers.CharField(required=False, allow_blank=True, default="")
     occurred_on = serializers.DateField(required=False, allow_null=True)
