@@ -15,9 +15,17 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.errors import ConflictError, DomainError
-from core.tabular import MissingColumns, read_table
+from core.forms import PLAIN_NUMBER
+from core.tabular import TableRejected, read_table
 from drug_catalog import selectors
-from drug_catalog.models import CatalogItem, CatalogVersion, HospitalItem, InsuranceClass, ItemType
+from drug_catalog.models import (
+    CatalogImport,
+    CatalogItem,
+    CatalogVersion,
+    HospitalItem,
+    InsuranceClass,
+    ItemType,
+)
 
 COLUMNS = {
     "code": ("med_list_codg", "医保目录编码"),
@@ -57,6 +65,28 @@ SMALL_INTEGERS = {
     "min_hospital_tier": ("最低医院等级", 3),
 }
 REQUIRED = ("code", "name", "item_type", "insurance_class")
+# Codes, flags and numbers: full-width characters read as their ASCII twins ("１２" → "12").
+NORMALISED = (
+    "code",
+    "pack_size",
+    "insurance_class",
+    "b_self_pay_ratio",
+    "price_cap",
+    "bureau_price",
+    "restricted",
+    "max_days",
+    "sex_limit",
+    "non_payable",
+    "approval_required",
+    "approval_valid_days",
+    "outpatient_self_pay",
+    "herbal_daily_dose_limit",
+    "single_herb_self_pay",
+    "max_quantity",
+    "age_min",
+    "age_max",
+    "min_hospital_tier",
+)
 CLASSES = {
     "A": "A",
     "甲": "A",
@@ -87,10 +117,14 @@ class ImportReport:
     items_unchanged: int = 0
     items_kept: int = 0  # items of the version that this file does not list: left as they were
     errors: list[dict[str, Any]] = field(default_factory=list)
+    record: CatalogImport | None = None  # the attempt as recorded
 
 
 def _decimal(value: str, column: str, row: int, errors: list, *, minimum=Decimal("0")) -> Decimal | None:
     if not value:
+        return None
+    if not PLAIN_NUMBER.match(value):
+        errors.append({"row": row, "field": column, "message": "不是有效数字（不接受科学计数法）。"})
         return None
     try:
         number = Decimal(value)
@@ -241,6 +275,48 @@ def catalog_import(
     version_name: str,
     effective_from: datetime.date,
 ) -> ImportReport:
+    """Import one catalog version (see _catalog_import); every attempt is recorded, refusals included."""
+    report = _catalog_import(
+        actor=actor,
+        content=content,
+        filename=filename,
+        region=region,
+        version_code=version_code,
+        version_name=version_name,
+        effective_from=effective_from,
+    )
+    outcome = (
+        CatalogImport.Outcome.REJECTED
+        if report.errors
+        else CatalogImport.Outcome.UNCHANGED
+        if report.unchanged
+        else CatalogImport.Outcome.APPLIED
+    )
+    report.record = CatalogImport.objects.create(
+        filename=filename[:200],
+        sha256=hashlib.sha256(content).hexdigest(),
+        region=region[:6],
+        version_code=version_code[:40],
+        outcome=outcome,
+        row_count=report.rows,
+        error_count=len(report.errors),
+        errors=report.errors[:1000],
+        created_by=actor,
+        updated_by=actor,
+    )
+    return report
+
+
+def _catalog_import(
+    *,
+    actor: Any,
+    content: bytes,
+    filename: str,
+    region: str,
+    version_code: str,
+    version_name: str,
+    effective_from: datetime.date,
+) -> ImportReport:
     """Import one catalog version. Any bad row: nothing is written, every bad row is reported.
     The same file again changes nothing; a corrected file for the same version updates its items.
 
@@ -252,21 +328,26 @@ def catalog_import(
         return _unchanged(existing)
     report = ImportReport()
     try:
-        rows = read_table(content, filename, COLUMNS, REQUIRED)
-    except MissingColumns as exc:
+        rows = read_table(content, filename, COLUMNS, REQUIRED, normalise=NORMALISED)
+    except TableRejected as exc:
         report.errors = exc.errors
         return report
-    items, seen, keys = [], set(), {}
-    for index, row in enumerate(rows, start=2):
+    items, seen, keys = [], {}, {}
+    for row in rows:
+        index = row.number
         item = _item(row, index, report.errors, keys)
         if item is None:
             continue
         if item["code"] in seen:
             report.errors.append(
-                {"row": index, "field": "code", "message": f"编码 {item['code']} 在文件中重复。"}
+                {
+                    "row": index,
+                    "field": "code",
+                    "message": f"编码 {item['code']} 与第 {seen[item['code']]} 行重复。",
+                }
             )
             continue
-        seen.add(item["code"])
+        seen[item["code"]] = index
         items.append(item)
     report.rows = len(rows)
     if report.errors or not items:
