@@ -309,12 +309,26 @@ class AckSerializer(serializers.Serializer):
     signer = serializers.CharField(max_length=50)
 
 
+class ProcedureInSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=20)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    performed_on = serializers.DateField()
+    operator = serializers.CharField(max_length=20, required=False, allow_blank=True, allow_null=True)
+    anaesthesia = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+
+
+class TransferInSerializer(serializers.Serializer):
+    destination_name = serializers.CharField(max_length=100)
+    destination_code = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=300)
+
+
 class DischargeSerializer(serializers.Serializer):
     discharge_way = serializers.ChoiceField(choices=Stay.DischargeWay.choices)
     discharged_at = serializers.DateTimeField(required=False)
-    diagnoses = DiagnosisInSerializer(many=True, required=False)
-    procedures = serializers.ListField(child=serializers.DictField(), required=False)
-    transfer = serializers.DictField(child=serializers.CharField(), required=False)
+    diagnoses = DiagnosisInSerializer(many=True, required=False, max_length=20)
+    procedures = ProcedureInSerializer(many=True, required=False, max_length=20)
+    transfer = TransferInSerializer(required=False)
 
 
 class DischargeOrderSerializer(serializers.Serializer):
