@@ -626,7 +626,10 @@ def my_patients(request: HttpRequest) -> HttpResponse:
 def orders(request: HttpRequest, pk: int) -> HttpResponse:
     stay = get_object_or_404(Stay.objects.select_related("person", "ward", "bed"), pk=pk)
     doctor = getattr(request.user, "practitioner", None)
-    form = OrderForm(request.POST or None, initial={"quantity": "1", "kind": Order.Kind.TEMPORARY})
+    initial = {"quantity": "1", "kind": Order.Kind.TEMPORARY}
+    form = (
+        OrderForm(request.POST, initial=initial) if request.method == "POST" else OrderForm(initial=initial)
+    )
     if request.method == "POST":
         if doctor is None:
             messages.error(request, "当前账号未关联医师。")

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import pghistory
 from django.contrib.postgres.indexes import GinIndex
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
 from core.errors import ConflictError, DomainError
 from core.forms import PLAIN_NUMBER
-from core.tabular import TableRejected, read_table
+from core.tabular import TableRejected, read_table, sniff
 from drug_catalog import selectors
 from drug_catalog.models import (
     CatalogImport,
@@ -275,7 +277,17 @@ def catalog_import(
     version_name: str,
     effective_from: datetime.date,
 ) -> ImportReport:
-    """Import one catalog version (see _catalog_import); every attempt is recorded, refusals included."""
+    """Import one catalog version now (see _catalog_import); every attempt is recorded, refusals included."""
+    record = CatalogImport(
+        filename=filename[:200],
+        sha256=hashlib.sha256(content).hexdigest(),
+        region=region[:6],
+        version_code=version_code[:40],
+        version_name=version_name[:100],
+        effective_from=effective_from,
+        created_by=actor,
+        updated_by=actor,
+    )
     report = _catalog_import(
         actor=actor,
         content=content,
@@ -285,26 +297,113 @@ def catalog_import(
         version_name=version_name,
         effective_from=effective_from,
     )
-    outcome = (
+    report.record = _record_report(record, report)
+    return report
+
+
+def _record_report(record: CatalogImport, report: ImportReport) -> CatalogImport:
+    record.outcome = (
         CatalogImport.Outcome.REJECTED
         if report.errors
         else CatalogImport.Outcome.UNCHANGED
         if report.unchanged
         else CatalogImport.Outcome.APPLIED
     )
-    report.record = CatalogImport.objects.create(
+    record.row_count = report.rows
+    record.items_created, record.items_updated = report.items_created, report.items_updated
+    record.items_unchanged, record.items_kept = report.items_unchanged, report.items_kept
+    record.error_count = len(report.errors)
+    record.errors = report.errors[:1000]
+    record.content = None
+    record.save()
+    return record
+
+
+def import_progress_key(pk: int) -> str:
+    return f"drug_catalog:import:{pk}:progress"
+
+
+def import_progress(record: CatalogImport) -> dict[str, int]:
+    """{done, total, percent} of a queued or running import; a finished one is at 100."""
+    if record.outcome not in (CatalogImport.Outcome.PENDING, CatalogImport.Outcome.RUNNING):
+        return {"done": record.row_count, "total": record.row_count, "percent": 100}
+    state = cache.get(import_progress_key(record.pk)) or {"done": 0, "total": 0}
+    total = state["total"]
+    # Checking the rows is most of the bar; the single COPY + upsert statement is the last step.
+    percent = min(95, int(95 * state["done"] / total)) if total else 0
+    return {"done": state["done"], "total": total, "percent": percent}
+
+
+def catalog_import_start(
+    *,
+    actor: Any,
+    content: bytes,
+    filename: str,
+    region: str,
+    version_code: str,
+    version_name: str,
+    effective_from: datetime.date,
+) -> CatalogImport:
+    """Queue a large import: the file waits with its record, a Celery task applies it after the
+    commit and the page polls `import_progress`. A file refused by its content is recorded at once."""
+    record = CatalogImport(
         filename=filename[:200],
         sha256=hashlib.sha256(content).hexdigest(),
-        region=region[:6],
-        version_code=version_code[:40],
-        outcome=outcome,
-        row_count=report.rows,
-        error_count=len(report.errors),
-        errors=report.errors[:1000],
+        region=region,
+        version_code=version_code,
+        version_name=version_name,
+        effective_from=effective_from,
         created_by=actor,
         updated_by=actor,
     )
-    return report
+    try:
+        sniff(content)
+    except TableRejected as exc:
+        return _record_report(record, ImportReport(errors=exc.errors))
+    with transaction.atomic():
+        record.outcome, record.content = CatalogImport.Outcome.PENDING, content
+        record.save()
+        from drug_catalog.tasks import catalog_import_run as task
+
+        transaction.on_commit(lambda: task.delay(record.pk))
+    return record
+
+
+def catalog_import_run(record_id: int) -> CatalogImport | None:
+    """The task's body: apply a queued import once (a redelivered task finds it already done)."""
+    with transaction.atomic():
+        record = CatalogImport.objects.select_for_update().filter(pk=record_id).first()
+        if record is None or record.outcome != CatalogImport.Outcome.PENDING:
+            return record
+        record.outcome = CatalogImport.Outcome.RUNNING
+        record.save(update_fields=["outcome", "updated_at"])
+
+    def progress(done: int, total: int) -> None:
+        cache.set(import_progress_key(record.pk), {"done": done, "total": total}, timeout=60 * 60)
+
+    try:
+        report = _catalog_import(
+            actor=record.created_by,
+            content=bytes(record.content or b""),
+            filename=record.filename,
+            region=record.region,
+            version_code=record.version_code,
+            version_name=record.version_name,
+            effective_from=record.effective_from,
+            progress=progress,
+        )
+    except Exception:
+        # Recorded as failed (never left "running" for ever), then raised for the worker's log.
+        failed = ImportReport(
+            errors=[
+                {"row": 0, "field": "", "message": "导入过程中发生系统错误，未导入任何数据；请联系信息科。"}
+            ]
+        )
+        _record_report(record, failed)
+        raise
+    finally:
+        cache.delete(import_progress_key(record.pk))
+    return _record_report(record, report)
 
 
 def _catalog_import(
@@ -316,6 +415,7 @@ def _catalog_import(
     version_code: str,
     version_name: str,
     effective_from: datetime.date,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     """Import one catalog version. Any bad row: nothing is written, every bad row is reported.
     The same file again changes nothing; a corrected file for the same version updates its items.
@@ -333,7 +433,9 @@ def _catalog_import(
         report.errors = exc.errors
         return report
     items, seen, keys = [], {}, {}
-    for row in rows:
+    for done, row in enumerate(rows, start=1):
+        if progress is not None and done % 500 == 0:
+            progress(done, len(rows))
         index = row.number
         item = _item(row, index, report.errors, keys)
         if item is None:

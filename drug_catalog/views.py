@@ -240,15 +240,26 @@ def catalog_import_page(request):
             form_errors = {field: str(problems[0]) for field, problems in form.errors.items()}
         else:
             data = form.cleaned_data
-            report = services.catalog_import(
-                actor=request.user,
-                content=data["file"].read(),
-                filename=data["file"].name,
-                region=data["region"],
-                version_code=data["version_code"],
-                version_name=data["version_name"],
-                effective_from=data["effective_from"],
-            )
+            content = data["file"].read()
+            arguments = {
+                "actor": request.user,
+                "content": content,
+                "filename": data["file"].name,
+                "region": data["region"],
+                "version_code": data["version_code"],
+                "version_name": data["version_name"],
+                "effective_from": data["effective_from"],
+            }
+            if len(content) > settings.IMPORT_ASYNC_BYTES:
+                record = services.catalog_import_start(**arguments)
+                if record.outcome == CatalogImport.Outcome.PENDING:
+                    messages.info(
+                        request, f"文件较大（{len(content) // 1024} KB），已在后台导入，可继续其他工作。"
+                    )
+                    return redirect("catalog:import_status", pk=record.pk)
+                report = services.ImportReport(errors=record.errors, record=record)
+            else:
+                report = services.catalog_import(**arguments)
             file_problems = [e["message"] for e in report.errors if not e.get("row")]
             if file_problems:
                 form_errors["file"] = "；".join(file_problems)
@@ -269,11 +280,25 @@ def catalog_import_page(request):
             "columns": [(name, aliases) for name, aliases in services.COLUMNS.items()],
             "required": services.REQUIRED,
             "recent": CatalogVersion.objects.order_by("-updated_at")[:10],
-            "attempts": CatalogImport.objects.order_by("-created_at")[:10],
+            "attempts": CatalogImport.objects.defer("content").order_by("-created_at")[:10],
             "max_mb": settings.IMPORT_MAX_UPLOAD_MB,
         },
         status=status,
     )
+
+
+@role_required(Role.ADMIN)
+def catalog_import_status(request, pk: int):
+    """One catalog import: its progress bar while the task runs (htmx polls this), then its report."""
+    record = get_object_or_404(CatalogImport.objects.defer("content"), pk=pk)
+    context = {
+        "record": record,
+        "progress": services.import_progress(record),
+        "errors": [{**e, "label": _column_label(e["field"])} for e in record.errors][:1000],
+    }
+    if request.htmx:
+        return render(request, "drug_catalog/_import_record.html", context)
+    return render(request, "drug_catalog/import_status.html", context)
 
 
 def _import_message(request, report: services.ImportReport) -> None:

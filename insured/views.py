@@ -266,7 +266,7 @@ def roster_import_page(request):
     from insured.roster import roster_import, roster_import_start
 
     record = None
-    form = RosterUploadForm(request.POST or None, request.FILES or None)
+    form = RosterUploadForm(request.POST, request.FILES) if request.method == "POST" else RosterUploadForm()
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         content = upload.read()

@@ -73,3 +73,42 @@ def test_the_page_judges_by_content_and_keeps_the_fields(client_for, settings):
     ]
     page = admin.get("/catalog/import/").content.decode()
     assert 'id="import-attempts"' in page and "1 处错误" in page
+
+
+def test_a_large_catalog_is_queued_and_its_progress_polled(
+    client_for, settings, django_capture_on_commit_callbacks
+):
+    from config.celery import app as celery_app
+
+    settings.IMPORT_ASYNC_BYTES = 1024
+    rows = "".join(f"T{n:05d},测试药品{n},西药,甲,,,\n" for n in range(1, 1201))
+    upload = SimpleUploadedFile("big.csv", (HEADER + rows).encode(), content_type="text/csv")
+    admin = client_for(Role.ADMIN)
+    data = {
+        "region": "610000",
+        "version_code": "BIG",
+        "version_name": "大目录",
+        "effective_from": "2026-01-01",
+    }
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = admin.post("/catalog/import/", {**data, "file": upload})
+    record = CatalogImport.objects.latest("pk")
+    assert response.status_code == 302 and response["Location"] == f"/catalog/import/{record.pk}/"
+    assert record.outcome == CatalogImport.Outcome.PENDING and len(queued) == 1
+    waiting = admin.get(f"/catalog/import/{record.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert 'hx-trigger="load delay:1s"' in waiting and "<progress" in waiting
+    celery_app.conf.task_always_eager = True
+    try:
+        queued[0]()
+    finally:
+        celery_app.conf.task_always_eager = False
+    record.refresh_from_db()
+    assert (record.outcome, record.items_created, record.row_count, record.content) == (
+        "applied",
+        1200,
+        1200,
+        None,
+    )
+    assert CatalogItem.objects.filter(version__code="BIG").count() == 1200
+    done = admin.get(f"/catalog/import/{record.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert "hx-get" not in done and "新增 1200 条" in done
