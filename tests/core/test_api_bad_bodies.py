@@ -112,3 +112,29 @@ def test_known_bodies_with_every_field_wrong(client_for):
         body = response.json()
         assert body["code"] == "validation_error" and body["errors"], url
         assert all(isinstance(m, str) for ms in body["errors"].values() for m in ms), url
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", bytes(range(256)) * 20, b"PK\x03\x04junk", b"code,name\n" + b"A" * 131_072 + b",x\n"],
+    ids=["empty", "binary", "broken-xlsx", "huge-cell"],
+)
+def test_import_endpoints_refuse_junk_files_in_the_one_shape(content, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.IMPORT_ASYNC_BYTES = 1024 * 1024  # answered at once (queued imports: tests/insured)
+    from diagnoses.models import CodeTable
+
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    client = Client()
+    client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
+    uploads = {
+        "/api/v1/insured/roster-imports/": {},
+        "/api/v1/diagnoses/import/": {"kind": CodeTable.values[0], "effective_from": "2026-01-01"},
+    }
+    for url, fields in uploads.items():
+        upload = SimpleUploadedFile("junk.csv", content, content_type="text/csv")
+        response = client.post(url, {**fields, "file": upload})
+        _check(response, f"POST {url}")
+        assert response.status_code == 400, url
+        assert response.json()["errors"], url
