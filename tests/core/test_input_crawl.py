@@ -39,6 +39,8 @@ pytestmark = pytest.mark.django_db
 SKIPPED_PREFIXES = ("admin/", "api/", "login/", "logout/", "healthz", "static/")
 MISSING = 987654321  # an id no row has: the page must answer 404, not 500
 LONG_TEXT = "长" * 3000
+# The echo payload: a re-rendered form (400) must show these again.
+ECHO = {"text": "回显测试", "search": "回显测试", "number": "1e3"}
 BAD_QUERY = {
     "q": "检索" * 60,
     "nq": "x" * 150,
@@ -87,7 +89,9 @@ class _Forms(HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "form" and ((a.get("method") or "get").lower() == "post" or a.get("hx-post")):
-            self._form = {"action": a.get("hx-post") or a.get("action") or "", "fields": []}
+            # An htmx form stays in the browser as typed; only its answer partial is swapped in.
+            self._form = {"action": a.get("hx-post") or a.get("action") or "", "fields": [],
+                          "htmx": bool(a.get("hx-post"))}  # fmt: skip
             self.forms.append(self._form)
         elif self._form is None:
             return
@@ -128,7 +132,7 @@ def _bad_payloads(fields: list[dict]) -> list[dict]:
                 "datetime-local": "2026-02-30T10:00", "select": "99999999999", "hidden": "99999999999",
                 "checkbox": "on", "radio": ""},
     }  # fmt: skip
-    payloads = [{}]
+    payloads = [{}, {f["name"]: ECHO.get(f["kind"], f["value"]) for f in fields}]
     for values in by_kind.values():
         payloads.append({f["name"]: values.get(f["kind"], LONG_TEXT) for f in fields})
     return payloads
@@ -197,7 +201,7 @@ def _url(route: str, name: str, world: dict) -> str:
 def _crawl(role: Role) -> dict[str, list]:
     client, world = _world(role)
     seen_forms: set[str] = set()
-    answers: dict[str, list] = {"get": [], "post": []}
+    answers: dict[str, list] = {"get": [], "post": [], "echoed": []}
     for route, name in _pages():
         url = _url(route, name, world)
         for query in ("", "?" + urlencode(BAD_QUERY), "?q=%00"):
@@ -218,12 +222,18 @@ def _crawl(role: Role) -> dict[str, list]:
             if key in seen_forms:
                 continue
             seen_forms.add(key)
-            for payload in _bad_payloads(form["fields"]):
+            for number, payload in enumerate(_bad_payloads(form["fields"])):
                 posted = client.post(action, payload)
                 answers["post"].append((action, posted.status_code))
                 assert posted.status_code < 500, (
                     f"{role} POST {action} {sorted(payload)} → {posted.status_code}"
                 )
+                typed = {v for v in payload.values() if v in ECHO.values()} if number == 1 else set()
+                rerendered = posted.status_code == 400 and "html" in posted.get("Content-Type", "")
+                if rerendered and typed and not form["htmx"]:
+                    html = posted.content.decode()
+                    assert any(v in html for v in typed), f"{role} POST {action}: the typed input is gone"
+                    answers["echoed"].append(action)
     return answers
 
 
@@ -233,6 +243,8 @@ def test_every_page_and_form_survives_bad_input(role):
     # The crawl reached pages and forms (an empty crawl would pass vacuously).
     assert len(answers["get"]) >= 3 * len(_pages())
     assert answers["post"], f"{role}: no form was posted"
+    if role in (Role.CLERK, Role.DOCTOR, Role.OFFICE):
+        assert answers["echoed"], f"{role}: no re-rendered form was checked for the typed input"
     reached = sum(1 for _, status in answers["get"] if status == 200)
     assert reached >= 6, f"{role}: only {reached} pages answered 200"
 
