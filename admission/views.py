@@ -258,8 +258,8 @@ def _stay_page(request: HttpRequest, stay: Stay, *, status: int = 200, **forms: 
         can_request_leave=has_role(request.user, Role.NURSE, Role.DOCTOR),
         **forms,
     )
-    if forms:
-        messages.error(request, "未保存：请按标出的字段修改后重新提交。")
+    for form in forms.values():
+        messages.error(request, f"未保存：{first_error(form)}")
     return render(request, "admission/stay.html", context, status=status)
 
 
