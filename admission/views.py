@@ -4,8 +4,6 @@ reviews; the doctor's orders. Every action is a service call; errors come back a
 
 from __future__ import annotations
 
-import datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
@@ -13,12 +11,29 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
 from admission import charges, pickers, selectors, services
+from admission.forms import (
+    AdmitBoundsForm,
+    ChargeForm,
+    ConsentForm,
+    CustodyForm,
+    DischargeBoundsForm,
+    LeaveForm,
+    OrderForm,
+    ReasonForm,
+    ReferralYearForm,
+    RefundForm,
+    ReviewForm,
+    RoundForm,
+    SignerForm,
+    TraumaDecisionForm,
+)
 from admission.models import ChargeLine, LeaveRequest, MedType, Order, Stay, StayReview, TraumaReport
 from core.errors import DomainError
+from core.forms import first_error
 from core.permissions import role_required
 from core.roles import Role, has_role
 from core.text import name_keys
@@ -30,23 +45,27 @@ from insured.selectors import mask_certno
 WARD_ROLES = (Role.CLERK, Role.OFFICE, Role.DOCTOR, Role.NURSE)
 
 
-def _aware(value: str) -> datetime.datetime | None:
-    parsed = parse_datetime(value or "")
-    if parsed is None:
-        return None
-    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
-
-
-def _decimal(value: str, label: str) -> Decimal:
-    try:
-        number = Decimal((value or "").strip())
-    except InvalidOperation as exc:
-        raise DomainError(f"{label}“{value}”不是数字。", code="invalid_number") from exc
-    return number
-
-
 def _back(request: HttpRequest, stay: Stay, anchor: str = "") -> HttpResponse:
     return redirect(f"/admission/{stay.pk}/{anchor}")
+
+
+def _pk(value: str | None) -> int | None:
+    """An id from a form or query string; anything but digits is no id (never a ValueError → 500)."""
+    value = (value or "").strip()
+    return int(value) if value.isdigit() and len(value) < 19 else None
+
+
+def _chosen(model, pk: int | None, label: str):
+    """A row picked from a list on the page: a missing or stale choice is a message, not a 404/500."""
+    found = model.objects.filter(pk=pk).first() if pk else None
+    if found is None:
+        raise DomainError(f"请从列表中选择{label}。", code="choice_required")
+    return found
+
+
+def _refused(request: HttpRequest, form, back: HttpResponse) -> HttpResponse:
+    messages.error(request, f"未保存：{first_error(form)}")
+    return back
 
 
 # --- clerk ----------------------------------------------------------------------------------
@@ -83,13 +102,13 @@ def admit(request: HttpRequest) -> HttpResponse:
     """Admission after a card read (insured) or by certificate number (emergency self-pay, trauma)."""
     source = request.POST if request.method == "POST" else request.GET
     card_read = (
-        CardRead.objects.filter(pk=source.get("card_read") or 0, confirmed_at__isnull=False)
+        CardRead.objects.filter(pk=_pk(source.get("card_read")) or 0, confirmed_at__isnull=False)
         .select_related("person", "credential")
         .first()
     )
     person = card_read.person if card_read else None
     if person is None and source.get("certno"):
-        person = InsuredPerson.objects.filter(certno=source["certno"].strip().upper()).first()
+        person = InsuredPerson.objects.filter(certno=source["certno"].strip().upper()[:50]).first()
     context: dict[str, Any] = {
         "card_read": card_read,
         "person": person,
@@ -105,59 +124,57 @@ def admit(request: HttpRequest) -> HttpResponse:
         "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
     }
     if request.method == "POST":
+        bounds = AdmitBoundsForm(source)
         try:
             if person is None:
                 raise DomainError(
                     "请先读卡，或按证件号码找到患者（急诊、外伤）。", code="person_required", rule="INS-1"
                 )
-            ward = get_object_or_404(Ward, pk=source.get("ward"))
-            bed = Bed.objects.filter(pk=source.get("bed") or 0, ward=ward).first()
-            kind = source.get("kind", Stay.Kind.NORMAL)
+            if not bounds.is_valid():
+                raise DomainError(first_error(bounds), code="validation_error")
+            data = bounds.cleaned_data
+            ward = _chosen(Ward, data["ward"], "病区")
+            bed = Bed.objects.filter(pk=data["bed"] or 0, ward=ward).first()
+            kind = data["kind"] or Stay.Kind.NORMAL
             trauma = None
             if kind == Stay.Kind.TRAUMA:
                 trauma = services.TraumaInput(
-                    injured_at=_aware(source.get("injured_at", "")) or timezone.now(),
-                    place=source.get("injury_place", ""),
-                    cause=source.get("injury_cause", ""),
-                    description=source.get("injury_description", ""),
+                    injured_at=data["injured_at"] or timezone.now(),
+                    place=data["injury_place"],
+                    cause=data["injury_cause"],
+                    description=data["injury_description"],
                 )
             result = services.stay_admit(
                 actor=request.user,
                 person=person,
-                department=get_object_or_404(Department, pk=source.get("department")),
+                department=_chosen(Department, data["department"], "科室"),
                 ward=ward,
                 bed=bed,
-                attending_doctor=get_object_or_404(Practitioner, pk=source.get("attending_doctor")),
-                diagnoses=[
-                    services.DiagnosisInput(code.strip().upper())
-                    for code in source.getlist("diagnosis")
-                    if code.strip()
-                ],
+                attending_doctor=_chosen(Practitioner, data["attending_doctor"], "主治医师"),
+                diagnoses=[services.DiagnosisInput(code) for code in data["diagnoses"]],
                 kind=kind,
                 med_type=MedType.TRAUMA
                 if kind == Stay.Kind.TRAUMA
-                else source.get("med_type", MedType.INPATIENT),
-                admitted_at=_aware(source.get("admitted_at", "")),
+                else data["med_type"] or MedType.INPATIENT,
+                admitted_at=data["admitted_at"],
                 card_read=card_read if kind != Stay.Kind.TRAUMA else None,
                 trauma=trauma,
             )
         except DomainError as error:
             messages.error(request, error.message)
-        else:
-            pickers.remember(request, source)
-            messages.success(
-                request, f"已办理入院：{result.stay.ipt_no}，病案号 {result.stay.record.medrcdno}。"
-            )
-            for warning in result.warnings:
-                messages.warning(request, f"{warning['message']}（{warning['rule']}）")
-            return redirect("admission:stay", pk=result.stay.pk)
+            return render(request, "admission/admit.html", context, status=400)
+        pickers.remember(request, source)
+        messages.success(request, f"已办理入院：{result.stay.ipt_no}，病案号 {result.stay.record.medrcdno}。")
+        for warning in result.warnings:
+            messages.warning(request, f"{warning['message']}（{warning['rule']}）")
+        return redirect("admission:stay", pk=result.stay.pk)
     return render(request, "admission/admit.html", context)
 
 
 @role_required(Role.CLERK)
 def free_beds(request: HttpRequest) -> HttpResponse:
     """htmx: the free beds of a ward (ADM-5: one active patient per bed)."""
-    ward = Ward.objects.filter(pk=request.GET.get("ward") or 0).first()
+    ward = Ward.objects.filter(pk=_pk(request.GET.get("ward")) or 0).first()
     beds = selectors.free_beds(ward) if ward else []
     return render(request, "admission/_bed_options.html", {"beds": beds})
 
@@ -224,10 +241,15 @@ def _stay_context(stay: Stay) -> dict[str, Any]:
 
 @role_required(*WARD_ROLES)
 def stay_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    stay = get_object_or_404(
-        Stay.objects.select_related("person", "record", "department", "ward", "bed", "attending_doctor"),
-        pk=pk,
-    )
+    stay = get_object_or_404(Stay, pk=pk)
+    return _stay_page(request, stay)
+
+
+def _stay_page(request: HttpRequest, stay: Stay, *, status: int = 200, **forms: Any) -> HttpResponse:
+    """The stay page; a refused entry comes back in `forms` (bound, with its errors) and status 400."""
+    stay = Stay.objects.select_related(
+        "person", "record", "department", "ward", "bed", "attending_doctor"
+    ).get(pk=stay.pk)
     context = _stay_context(stay)
     context.update(
         now_dt=timezone.now(),
@@ -235,8 +257,11 @@ def stay_detail(request: HttpRequest, pk: int) -> HttpResponse:
         can_charge=has_role(request.user, Role.CLERK, Role.NURSE),
         can_order_discharge=has_role(request.user, Role.CLERK, Role.DOCTOR),
         can_request_leave=has_role(request.user, Role.NURSE, Role.DOCTOR),
+        **forms,
     )
-    return render(request, "admission/stay.html", context)
+    for form in forms.values():
+        messages.error(request, f"未保存：{first_error(form)}")
+    return render(request, "admission/stay.html", context, status=status)
 
 
 def _action(request: HttpRequest, stay: Stay, call, success: str, anchor: str = "") -> HttpResponse:
@@ -259,26 +284,29 @@ def _action(request: HttpRequest, stay: Stay, call, success: str, anchor: str = 
 @role_required(Role.CLERK, Role.NURSE)
 @require_POST
 def charge_add(request: HttpRequest, pk: int) -> HttpResponse:
-    """Keyboard charge entry: an order (picked by code or pinyin), a quantity, Enter."""
+    """Keyboard charge entry: an order (picked by code or pinyin), a quantity, Enter. A refused entry
+    re-renders the stay page with the entry as typed and the problem beside the field."""
     stay = get_object_or_404(Stay, pk=pk)
+    form = ChargeForm(request.POST, stay=stay)
+    if form.is_valid():
+        data = form.cleaned_data
 
-    def call():
-        order = get_object_or_404(Order, pk=request.POST.get("order"), stay=stay)
-        charged_at = _aware(request.POST.get("charged_at", "")) or timezone.now()
-        return charges.charges_post(
-            actor=request.user,
-            stay=stay,
-            lines=[
-                charges.ChargeInput(
-                    order=order,
-                    quantity=_decimal(request.POST.get("quantity", ""), "数量"),
-                    charged_at=charged_at,
-                    hosp_appr_flag="1" if request.POST.get("hosp_appr_flag") else "",
-                )
-            ],
-        )
+        def call():
+            return charges.charges_post(
+                actor=request.user,
+                stay=stay,
+                lines=[
+                    charges.ChargeInput(
+                        order=data["order"],
+                        quantity=data["quantity"],
+                        charged_at=data["charged_at"] or timezone.now(),
+                        hosp_appr_flag="1" if data["hosp_appr_flag"] else "",
+                    )
+                ],
+            )
 
-    return _action(request, stay, call, "已计费。", "#charges")
+        return _action(request, stay, call, "已计费。", "#charges")
+    return _stay_page(request, stay, charge_form=form, status=400)
 
 
 @role_required(Role.CLERK, Role.NURSE)
@@ -286,10 +314,13 @@ def charge_add(request: HttpRequest, pk: int) -> HttpResponse:
 def charge_refund(request: HttpRequest, pk: int, charge_id: int) -> HttpResponse:
     stay = get_object_or_404(Stay, pk=pk)
     line = get_object_or_404(ChargeLine, pk=charge_id, stay=stay)
+    form = RefundForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, form, _back(request, stay, "#charges"))
     return _action(
         request,
         stay,
-        lambda: charges.charge_refund(actor=request.user, line=line, reason=request.POST.get("reason", "")),
+        lambda: charges.charge_refund(actor=request.user, line=line, reason=form.cleaned_data["reason"]),
         f"已退费（冲销 {line.feedetl_sn}）。",
         "#charges",
     )
@@ -299,7 +330,10 @@ def charge_refund(request: HttpRequest, pk: int, charge_id: int) -> HttpResponse
 @require_POST
 def consent_add(request: HttpRequest, pk: int) -> HttpResponse:
     stay = get_object_or_404(Stay, pk=pk)
-    item = get_object_or_404(HospitalItem, pk=request.POST.get("hospital_item"))
+    form = ConsentForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, form, _back(request, stay, "#charges"))
+    item = form.cleaned_data["hospital_item"]
     return _action(
         request,
         stay,
@@ -307,8 +341,8 @@ def consent_add(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
             stay=stay,
             hospital_item=item,
-            reason=request.POST.get("reason", "自费项目"),
-            signer=request.POST.get("signer", ""),
+            reason=form.cleaned_data["reason"] or "自费项目",
+            signer=form.cleaned_data["signer"],
         ),
         f"已登记自费项目协议书：{item.name}。",
         "#charges",
@@ -319,7 +353,7 @@ def consent_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def register(request: HttpRequest, pk: int) -> HttpResponse:
     stay = get_object_or_404(Stay, pk=pk)
-    read = get_object_or_404(CardRead, pk=request.POST.get("card_read"), person=stay.person)
+    read = get_object_or_404(CardRead, pk=_pk(request.POST.get("card_read")), person=stay.person)
     if stay.self_pay:
         return _action(
             request,
@@ -339,12 +373,13 @@ def register(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def custody(request: HttpRequest, pk: int) -> HttpResponse:
     stay = get_object_or_404(Stay, pk=pk)
+    form = CustodyForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, form, _back(request, stay))
     return _action(
         request,
         stay,
-        lambda: services.custody_record(
-            actor=request.user, stay=stay, card_no=request.POST.get("card_no", "")
-        ),
+        lambda: services.custody_record(actor=request.user, stay=stay, card_no=form.cleaned_data["card_no"]),
         "已登记医保卡交存。",
     )
 
@@ -352,15 +387,21 @@ def custody(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.CLERK, Role.NURSE)
 def daily_list(request: HttpRequest, pk: int, day: str) -> HttpResponse:
     stay = get_object_or_404(Stay.objects.select_related("person", "ward", "bed", "department"), pk=pk)
-    the_day = parse_date(day)
+    try:
+        the_day = parse_date(day)
+    except ValueError:
+        the_day = None
     if the_day is None:
         return redirect("admission:stay", pk=pk)
     if request.method == "POST":
+        form = SignerForm(request.POST)
+        if not form.is_valid():
+            return _refused(request, form, _back(request, stay, f"daily/{the_day:%Y-%m-%d}/"))
         return _action(
             request,
             stay,
             lambda: charges.daily_list_acknowledge(
-                actor=request.user, stay=stay, day=the_day, signer=request.POST.get("signer", "")
+                actor=request.user, stay=stay, day=the_day, signer=form.cleaned_data["signer"]
             ),
             f"{the_day:%Y-%m-%d} 清单已签字确认。",
             f"daily/{the_day:%Y-%m-%d}/",
@@ -390,38 +431,36 @@ def discharge_order(request: HttpRequest, pk: int) -> HttpResponse:
 def discharge(request: HttpRequest, pk: int) -> HttpResponse:
     stay = get_object_or_404(Stay.objects.select_related("person", "department", "ward", "bed"), pk=pk)
     if request.method == "POST":
-        source = request.POST
-        way = source.get("discharge_way", "")
-        transfer = (
-            {k: source.get(k, "") for k in ("destination_name", "destination_code", "reason")}
-            if way == "2"
-            else None
-        )
-
-        procedures = []
-        if source.get("oprn_code", "").strip():
-            procedures.append(
-                services.ProcedureInput(
-                    code=source["oprn_code"].strip(),
-                    name=source.get("oprn_name", "").strip(),
-                    performed_on=parse_date(source.get("oprn_date", "")) or timezone.localdate(),
-                    operator=get_object_or_404(Practitioner, pk=source.get("oprn_operator")),
-                    anaesthesia=source.get("anaesthesia", "").strip(),
-                )
-            )
+        bounds = DischargeBoundsForm(request.POST)
 
         def call():
+            if not bounds.is_valid():
+                raise DomainError(first_error(bounds), code="validation_error")
+            data = bounds.cleaned_data
+            way = data["discharge_way"]
+            transfer = (
+                {k: data[k] for k in ("destination_name", "destination_code", "reason")}
+                if way == "2"
+                else None
+            )
+            procedures = []
+            if data["oprn_code"]:
+                procedures.append(
+                    services.ProcedureInput(
+                        code=data["oprn_code"],
+                        name=data["oprn_name"],
+                        performed_on=data["oprn_date"] or timezone.localdate(),
+                        operator=_chosen(Practitioner, data["oprn_operator"], "术者"),
+                        anaesthesia=data["anaesthesia"],
+                    )
+                )
             _, warnings = services.stay_discharge(
                 actor=request.user,
                 stay=stay,
                 procedures=procedures,
                 discharge_way=way,
-                diagnoses=[
-                    services.DiagnosisInput(c.strip().upper())
-                    for c in source.getlist("diagnosis")
-                    if c.strip()
-                ],
-                discharged_at=_aware(source.get("discharged_at", "")),
+                diagnoses=[services.DiagnosisInput(c) for c in data["diagnoses"]],
+                discharged_at=data["discharged_at"],
                 transfer=transfer,
             )
             return warnings
@@ -484,12 +523,15 @@ def round_add(request: HttpRequest, pk: int) -> HttpResponse:
     stay = get_object_or_404(Stay, pk=pk)
     notices: list[dict[str, str]] = []
     error = ""
+    form = RoundForm(request.POST)
     try:
+        if not form.is_valid():
+            raise DomainError(first_error(form), code="validation_error")
         _, notices = services.round_record(
             actor=request.user,
             stay=stay,
-            finding=request.POST.get("finding", ""),
-            note=request.POST.get("note", ""),
+            finding=form.cleaned_data["finding"],
+            note=form.cleaned_data["note"],
         )
     except DomainError as exc:
         error = exc.message
@@ -505,13 +547,16 @@ def round_add(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.OFFICE)
 def reviews(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        review = get_object_or_404(StayReview, pk=request.POST.get("review"))
+        form = ReviewForm(request.POST)
+        if not form.is_valid():
+            return _refused(request, form, redirect("admission:reviews"))
+        review = form.cleaned_data["review"]
         try:
             services.review_decide(
                 actor=request.user,
                 review=review,
-                confirm=request.POST.get("confirm") == "1",
-                reason=request.POST.get("reason", ""),
+                confirm=form.cleaned_data["confirm"] == "1",
+                reason=form.cleaned_data["reason"],
             )
         except DomainError as error:
             messages.error(request, error.message)
@@ -545,12 +590,15 @@ def reviews(request: HttpRequest) -> HttpResponse:
 @require_POST
 def trauma_decide(request: HttpRequest, pk: int) -> HttpResponse:
     stay = get_object_or_404(Stay, pk=pk)
+    form = TraumaDecisionForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, form, redirect("admission:reviews"))
     try:
         services.trauma_decide(
             actor=request.user,
             stay=stay,
-            decision=request.POST.get("decision", ""),
-            reason=request.POST.get("reason", ""),
+            decision=form.cleaned_data["decision"],
+            reason=form.cleaned_data["reason"],
         )
     except DomainError as error:
         messages.error(request, error.message)
@@ -579,26 +627,31 @@ def my_patients(request: HttpRequest) -> HttpResponse:
 def orders(request: HttpRequest, pk: int) -> HttpResponse:
     stay = get_object_or_404(Stay.objects.select_related("person", "ward", "bed"), pk=pk)
     doctor = getattr(request.user, "practitioner", None)
+    initial = {"quantity": "1", "kind": Order.Kind.TEMPORARY}
+    form = (
+        OrderForm(request.POST, initial=initial) if request.method == "POST" else OrderForm(initial=initial)
+    )
     if request.method == "POST":
         if doctor is None:
             messages.error(request, "当前账号未关联医师。")
             return redirect("admission:orders", pk=pk)
-        try:
-            item = get_object_or_404(HospitalItem, pk=request.POST.get("hospital_item"))
-            charges.order_create(
-                actor=request.user,
-                stay=stay,
-                hospital_item=item,
-                doctor=doctor,
-                kind=request.POST.get("kind", Order.Kind.TEMPORARY),
-                quantity=_decimal(request.POST.get("quantity") or "1", "每次数量"),
-                frequency=request.POST.get("frequency", ""),
-            )
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, f"已开医嘱：{item.name}。")
-        return redirect("admission:orders", pk=pk)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                charges.order_create(
+                    actor=request.user,
+                    stay=stay,
+                    hospital_item=data["hospital_item"],
+                    doctor=doctor,
+                    kind=data["kind"],
+                    quantity=data["quantity"],
+                    frequency=data["frequency"],
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, f"已开医嘱：{data['hospital_item'].name}。")
+                return redirect("admission:orders", pk=pk)
     return render(
         request,
         "admission/orders.html",
@@ -606,7 +659,9 @@ def orders(request: HttpRequest, pk: int) -> HttpResponse:
             "stay": stay,
             "orders": stay.orders.select_related("hospital_item", "doctor").order_by("-ordered_at"),
             "kinds": Order.Kind.choices,
+            "form": form,
         },
+        status=400 if form.errors else 200,
     )
 
 
@@ -630,15 +685,19 @@ def leave_decide(request: HttpRequest, leave_id: int) -> HttpResponse:
 @require_POST
 def leave_add(request: HttpRequest, pk: int) -> HttpResponse:
     stay = get_object_or_404(Stay, pk=pk)
+    form = LeaveForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, form, _back(request, stay))
+    data = form.cleaned_data
     return _action(
         request,
         stay,
         lambda: services.leave_request(
             actor=request.user,
             stay=stay,
-            starts_at=_aware(request.POST.get("starts_at", "")) or timezone.now(),
-            ends_at=_aware(request.POST.get("ends_at", "")) or timezone.now(),
-            reason=request.POST.get("reason", ""),
+            starts_at=data["starts_at"] or timezone.now(),
+            ends_at=data["ends_at"] or timezone.now(),
+            reason=data["reason"],
         ),
         "已提交请假，待医师批准（ADM-6）。",
     )
@@ -677,7 +736,7 @@ def hospital_item_search(request: HttpRequest) -> JsonResponse:
 def consent_form(request: HttpRequest, pk: int) -> HttpResponse:
     """FEE-4: the printable 自费项目协议书 the patient signs before a self-paid item is charged."""
     stay = get_object_or_404(Stay.objects.select_related("person", "ward", "bed", "department"), pk=pk)
-    item = HospitalItem.objects.filter(pk=request.GET.get("hospital_item") or 0).first()
+    item = HospitalItem.objects.filter(pk=_pk(request.GET.get("hospital_item")) or 0).first()
     return render(
         request,
         "admission/consent_form.html",
@@ -699,11 +758,14 @@ def registration_cancel(request: HttpRequest, pk: int, registration_id: int) -> 
 
     stay = get_object_or_404(Stay, pk=pk)
     registration = get_object_or_404(InsuranceRegistration, pk=registration_id, stay=stay)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, form, _back(request, stay))
     return _action(
         request,
         stay,
         lambda: services.registration_cancel(
-            actor=request.user, registration=registration, reason=request.POST.get("reason", "")
+            actor=request.user, registration=registration, reason=form.cleaned_data["reason"]
         ),
         "医保登记已撤销（2404），可重新登记。",
     )
@@ -714,7 +776,10 @@ def referral_rate(request: HttpRequest) -> HttpResponse:
     """ADM-11: outward transfers ÷ admissions per month, against the policy's limit, with the transfers."""
     from admission.models import Transfer
 
-    year = int(request.GET.get("year") or timezone.localdate().year)
+    form = ReferralYearForm(request.GET)
+    year = (form.cleaned_data.get("year") if form.is_valid() else None) or timezone.localdate().year
+    if form.errors:
+        messages.error(request, "年份应为 2000–2099 之间的整数，已显示今年。")
     return render(
         request,
         "admission/referral_rate.html",

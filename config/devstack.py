@@ -173,6 +173,10 @@ def run() -> int:
                 "-",
                 "--timeout",
                 "60",
+                # gunicorn's largest bounded request line (its default, 4094, refuses a long search in
+                # English); longer query strings than settings.MAX_QUERY_STRING_BYTES get a Chinese refusal.
+                "--limit-request-line",
+                "8190",
             ],
             "worker": [
                 f"{bin_}/celery",

@@ -84,6 +84,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Over-long query strings, bodies over the upload limit, NUL characters: refused in Chinese before
+    # any view reads them (after authentication, so the refusal page has its menu).
+    "core.middleware.RequestBoundsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -183,6 +186,21 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("DJANGO_BEHIND_TLS_PROXY", False) else None
 )
 X_FRAME_OPTIONS = "DENY"
+
+# --- Bounds on what a request may carry (answered in Chinese, never a server error) ---
+# gunicorn's --limit-request-line (config/devstack.py) lets a request line of up to 8190 bytes through;
+# a query string above this many bytes is refused by core.middleware with a Chinese message.
+MAX_QUERY_STRING_BYTES = env.int("MAX_QUERY_STRING_BYTES", default=4096)
+# Roster and catalog imports: the largest file accepted (the limit is named in the refusal).
+IMPORT_MAX_UPLOAD_MB = env.int("IMPORT_MAX_UPLOAD_MB", default=10)
+IMPORT_MAX_UPLOAD_BYTES = IMPORT_MAX_UPLOAD_MB * 1024 * 1024
+# A body above this is refused before it is read (the upload plus its form fields).
+MAX_REQUEST_BODY_BYTES = IMPORT_MAX_UPLOAD_BYTES + 1024 * 1024
+# Import files larger than this run as a Celery task with a progress bar; smaller ones at once.
+IMPORT_ASYNC_BYTES = env.int("IMPORT_ASYNC_BYTES", default=64 * 1024)
+# The longest text a single cell of an imported table may hold.
+IMPORT_MAX_CELL_CHARS = env.int("IMPORT_MAX_CELL_CHARS", default=1000)
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 
 # --- Locale ---
 LANGUAGE_CODE = "zh-hans"

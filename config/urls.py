@@ -43,6 +43,7 @@ urlpatterns = [
     path("api/redoc/", login_required(SpectacularRedocView.as_view(url_name="schema")), name="redoc"),
 ]
 
+handler400 = "core.views.handler400"
 handler403 = "core.views.handler403"
 handler404 = "core.views.handler404"
 handler500 = "core.views.handler500"

@@ -61,6 +61,27 @@ def _error_page(request: HttpRequest, status: int, code: str, message: str, temp
     return HttpResponse(body, status=status)
 
 
+def error_page(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
+    """A refusal outside any view (request bounds, CSRF, bad request): Chinese page or error body."""
+    return _error_page(request, status, code, message, "error.html")
+
+
+def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+
+    if isinstance(exception, RequestDataTooBig):
+        message = "提交的内容过大，请拆分后重试。"
+    elif isinstance(exception, TooManyFieldsSent):
+        message = "提交的字段过多，请分批提交。"
+    else:
+        message = "请求无效，请返回后重新操作。"
+    return error_page(request, 400, "bad_request", message)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return error_page(request, 403, "csrf_failed", "页面已过期或来源无法验证，请刷新页面后重新提交。")
+
+
 def handler403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     message = str(exception) if exception and str(exception) else "您的角色无权访问此页面。"
     return _error_page(request, 403, "permission_denied", message, "403.html")

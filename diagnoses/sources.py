@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import DomainError
-from core.tabular import MissingColumns, read_table
+from core.tabular import TableRejected, read_table
 from diagnoses.models import CodeTable
 from diagnoses.rules import normalise_code
 
@@ -267,8 +267,9 @@ def read_center_file(
     layout = layout_for(kind)
     try:
         table = read_table(content, filename, LAYOUTS[layout], ("code", "name"))
-    except MissingColumns as exc:
-        return [], [{**e, "field": _column_title(layout, e["field"])} for e in exc.errors], 0
+    except TableRejected as exc:
+        titled = [{**e, "field": _column_title(layout, e["field"]) if e["field"] else ""} for e in exc.errors]
+        return [], titled, 0
     rows: list[CodeRow] = []
     errors: list[dict[str, Any]] = []
     first_row: dict[tuple[str, str], int] = {}

@@ -303,3 +303,39 @@ class HospitalItem(TrackedModel):
             self.MappingStatus.PENDING: "待中心审核，审核通过前全自费",
             self.MappingStatus.REJECTED: "中心已拒绝，全自费",
         }.get(self.mapping_status, "")
+
+
+class CatalogImport(TrackedModel):
+    """One catalog import attempt — refused files included — with its outcome and row report. A large
+    file waits here (content) for the Celery task that applies it."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "排队中"
+        RUNNING = "running", "导入中"
+        APPLIED = "applied", "已导入"
+        UNCHANGED = "unchanged", "与上次相同"
+        REJECTED = "rejected", "有错误，未导入"
+
+    filename = models.CharField("文件名", max_length=200)
+    sha256 = models.CharField("文件摘要", max_length=64, db_index=True)
+    region = models.CharField("目录区划", max_length=6, blank=True)
+    version_code = models.CharField("版本号", max_length=40, blank=True)
+    version_name = models.CharField("名称", max_length=100, blank=True)
+    effective_from = models.DateField("生效日期", null=True, blank=True)
+    outcome = models.CharField("结果", max_length=10, choices=Outcome.choices)
+    row_count = models.PositiveIntegerField("行数", default=0)
+    items_created = models.PositiveIntegerField("新增", default=0)
+    items_updated = models.PositiveIntegerField("修改", default=0)
+    items_unchanged = models.PositiveIntegerField("未变化", default=0)
+    items_kept = models.PositiveIntegerField("不在文件中", default=0)
+    error_count = models.PositiveIntegerField("错误数", default=0)
+    errors = models.JSONField("错误明细", default=list, blank=True)
+    content = models.BinaryField("文件内容", null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "目录导入记录"
+        verbose_name_plural = "目录导入记录"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} {self.get_outcome_display()}"

@@ -5,19 +5,29 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import pghistory
 from django.contrib.postgres.indexes import GinIndex
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
 from core.errors import ConflictError, DomainError
-from core.tabular import MissingColumns, read_table
+from core.forms import PLAIN_NUMBER
+from core.tabular import TableRejected, read_table, sniff
 from drug_catalog import selectors
-from drug_catalog.models import CatalogItem, CatalogVersion, HospitalItem, InsuranceClass, ItemType
+from drug_catalog.models import (
+    CatalogImport,
+    CatalogItem,
+    CatalogVersion,
+    HospitalItem,
+    InsuranceClass,
+    ItemType,
+)
 
 COLUMNS = {
     "code": ("med_list_codg", "医保目录编码"),
@@ -57,6 +67,28 @@ SMALL_INTEGERS = {
     "min_hospital_tier": ("最低医院等级", 3),
 }
 REQUIRED = ("code", "name", "item_type", "insurance_class")
+# Codes, flags and numbers: full-width characters read as their ASCII twins ("１２" → "12").
+NORMALISED = (
+    "code",
+    "pack_size",
+    "insurance_class",
+    "b_self_pay_ratio",
+    "price_cap",
+    "bureau_price",
+    "restricted",
+    "max_days",
+    "sex_limit",
+    "non_payable",
+    "approval_required",
+    "approval_valid_days",
+    "outpatient_self_pay",
+    "herbal_daily_dose_limit",
+    "single_herb_self_pay",
+    "max_quantity",
+    "age_min",
+    "age_max",
+    "min_hospital_tier",
+)
 CLASSES = {
     "A": "A",
     "甲": "A",
@@ -87,10 +119,14 @@ class ImportReport:
     items_unchanged: int = 0
     items_kept: int = 0  # items of the version that this file does not list: left as they were
     errors: list[dict[str, Any]] = field(default_factory=list)
+    record: CatalogImport | None = None  # the attempt as recorded
 
 
 def _decimal(value: str, column: str, row: int, errors: list, *, minimum=Decimal("0")) -> Decimal | None:
     if not value:
+        return None
+    if not PLAIN_NUMBER.match(value):
+        errors.append({"row": row, "field": column, "message": "不是有效数字（不接受科学计数法）。"})
         return None
     try:
         number = Decimal(value)
@@ -241,6 +277,146 @@ def catalog_import(
     version_name: str,
     effective_from: datetime.date,
 ) -> ImportReport:
+    """Import one catalog version now (see _catalog_import); every attempt is recorded, refusals included."""
+    record = CatalogImport(
+        filename=filename[:200],
+        sha256=hashlib.sha256(content).hexdigest(),
+        region=region[:6],
+        version_code=version_code[:40],
+        version_name=version_name[:100],
+        effective_from=effective_from,
+        created_by=actor,
+        updated_by=actor,
+    )
+    report = _catalog_import(
+        actor=actor,
+        content=content,
+        filename=filename,
+        region=region,
+        version_code=version_code,
+        version_name=version_name,
+        effective_from=effective_from,
+    )
+    report.record = _record_report(record, report)
+    return report
+
+
+def _record_report(record: CatalogImport, report: ImportReport) -> CatalogImport:
+    record.outcome = (
+        CatalogImport.Outcome.REJECTED
+        if report.errors
+        else CatalogImport.Outcome.UNCHANGED
+        if report.unchanged
+        else CatalogImport.Outcome.APPLIED
+    )
+    record.row_count = report.rows
+    record.items_created, record.items_updated = report.items_created, report.items_updated
+    record.items_unchanged, record.items_kept = report.items_unchanged, report.items_kept
+    record.error_count = len(report.errors)
+    record.errors = report.errors[:1000]
+    record.content = None
+    record.save()
+    return record
+
+
+def import_progress_key(pk: int) -> str:
+    return f"drug_catalog:import:{pk}:progress"
+
+
+def import_progress(record: CatalogImport) -> dict[str, int]:
+    """{done, total, percent} of a queued or running import; a finished one is at 100."""
+    if record.outcome not in (CatalogImport.Outcome.PENDING, CatalogImport.Outcome.RUNNING):
+        return {"done": record.row_count, "total": record.row_count, "percent": 100}
+    state = cache.get(import_progress_key(record.pk)) or {"done": 0, "total": 0}
+    total = state["total"]
+    # Checking the rows is most of the bar; the single COPY + upsert statement is the last step.
+    percent = min(95, int(95 * state["done"] / total)) if total else 0
+    return {"done": state["done"], "total": total, "percent": percent}
+
+
+def catalog_import_start(
+    *,
+    actor: Any,
+    content: bytes,
+    filename: str,
+    region: str,
+    version_code: str,
+    version_name: str,
+    effective_from: datetime.date,
+) -> CatalogImport:
+    """Queue a large import: the file waits with its record, a Celery task applies it after the
+    commit and the page polls `import_progress`. A file refused by its content is recorded at once."""
+    record = CatalogImport(
+        filename=filename[:200],
+        sha256=hashlib.sha256(content).hexdigest(),
+        region=region,
+        version_code=version_code,
+        version_name=version_name,
+        effective_from=effective_from,
+        created_by=actor,
+        updated_by=actor,
+    )
+    try:
+        sniff(content)
+    except TableRejected as exc:
+        return _record_report(record, ImportReport(errors=exc.errors))
+    with transaction.atomic():
+        record.outcome, record.content = CatalogImport.Outcome.PENDING, content
+        record.save()
+        from drug_catalog.tasks import catalog_import_run as task
+
+        transaction.on_commit(lambda: task.delay(record.pk))
+    return record
+
+
+def catalog_import_run(record_id: int) -> CatalogImport | None:
+    """The task's body: apply a queued import once (a redelivered task finds it already done)."""
+    with transaction.atomic():
+        record = CatalogImport.objects.select_for_update().filter(pk=record_id).first()
+        if record is None or record.outcome != CatalogImport.Outcome.PENDING:
+            return record
+        record.outcome = CatalogImport.Outcome.RUNNING
+        record.save(update_fields=["outcome", "updated_at"])
+
+    def progress(done: int, total: int) -> None:
+        cache.set(import_progress_key(record.pk), {"done": done, "total": total}, timeout=60 * 60)
+
+    try:
+        report = _catalog_import(
+            actor=record.created_by,
+            content=bytes(record.content or b""),
+            filename=record.filename,
+            region=record.region,
+            version_code=record.version_code,
+            version_name=record.version_name,
+            effective_from=record.effective_from,
+            progress=progress,
+        )
+    except Exception:
+        # Recorded as failed (never left "running" for ever), then raised for the worker's log.
+        failed = ImportReport(
+            errors=[
+                {"row": 0, "field": "", "message": "导入过程中发生系统错误，未导入任何数据；请联系信息科。"}
+            ]
+        )
+        _record_report(record, failed)
+        raise
+    finally:
+        cache.delete(import_progress_key(record.pk))
+    return _record_report(record, report)
+
+
+def _catalog_import(
+    *,
+    actor: Any,
+    content: bytes,
+    filename: str,
+    region: str,
+    version_code: str,
+    version_name: str,
+    effective_from: datetime.date,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
     """Import one catalog version. Any bad row: nothing is written, every bad row is reported.
     The same file again changes nothing; a corrected file for the same version updates its items.
 
@@ -252,21 +428,28 @@ def catalog_import(
         return _unchanged(existing)
     report = ImportReport()
     try:
-        rows = read_table(content, filename, COLUMNS, REQUIRED)
-    except MissingColumns as exc:
+        rows = read_table(content, filename, COLUMNS, REQUIRED, normalise=NORMALISED)
+    except TableRejected as exc:
         report.errors = exc.errors
         return report
-    items, seen, keys = [], set(), {}
-    for index, row in enumerate(rows, start=2):
+    items, seen, keys = [], {}, {}
+    for done, row in enumerate(rows, start=1):
+        if progress is not None and done % 500 == 0:
+            progress(done, len(rows))
+        index = row.number
         item = _item(row, index, report.errors, keys)
         if item is None:
             continue
         if item["code"] in seen:
             report.errors.append(
-                {"row": index, "field": "code", "message": f"编码 {item['code']} 在文件中重复。"}
+                {
+                    "row": index,
+                    "field": "code",
+                    "message": f"编码 {item['code']} 与第 {seen[item['code']]} 行重复。",
+                }
             )
             continue
-        seen.add(item["code"])
+        seen[item["code"]] = index
         items.append(item)
     report.rows = len(rows)
     if report.errors or not items:

@@ -13,4 +13,5 @@ urlpatterns = [
     path("mapping/<int:pk>/approve/", views.mapping_approve, name="mapping_approve"),
     path("mapping/<int:pk>/reject/", views.mapping_reject, name="mapping_reject"),
     path("import/", views.catalog_import_page, name="import"),
+    path("import/<int:pk>/", views.catalog_import_status, name="import_status"),
 ]

@@ -6,21 +6,23 @@ from __future__ import annotations
 import datetime
 import io
 
+from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from core.forms import ImportFileField, SearchForm, TextField, first_error
 from core.permissions import role_required
 from core.roles import Role
 from drug_catalog import selectors, services
-from drug_catalog.models import CatalogVersion, HospitalItem
+from drug_catalog.models import CatalogImport, CatalogVersion, HospitalItem
 
 OFFICE = (Role.OFFICE, Role.ADMIN)
 
@@ -30,7 +32,10 @@ def mapping_list(request):
     status = request.GET.get("status", "todo")
     if status not in selectors.MAPPING_FILTERS:
         status = "todo"
-    query = request.GET.get("q", "")
+    search = SearchForm(request.GET)
+    if search.errors:
+        messages.error(request, search.errors["q"][0])
+    query = search.query
     page = Paginator(selectors.hospital_items(status=status, query=query), 50).get_page(
         request.GET.get("page")
     )
@@ -42,7 +47,7 @@ def mapping_list(request):
     ]
     context = {
         "status": status,
-        "query": query,
+        "query": request.GET.get("q", "")[:200],  # shown as typed, even when refused
         "page": page,
         "rows": [(item, national.get(item.med_list_codg)) for item in page],
         "filters": filters,
@@ -75,18 +80,28 @@ def _national_results(query: str) -> list:
 def mapping_detail(request, pk: int):
     item = get_object_or_404(HospitalItem.objects.select_related("mapped_by", "reviewed_by"), pk=pk)
     return render(
-        request, "drug_catalog/mapping_detail.html", _detail_context(item, request.GET.get("nq", ""))
+        request, "drug_catalog/mapping_detail.html", _detail_context(item, request.GET.get("nq", "")[:100])
     )
 
 
 @role_required(*OFFICE)
 def national_search(request):
     """The catalog search for the mapping form (htmx partial): code, pinyin initials, pinyin or name."""
-    query = request.GET.get("nq", "")
+    query = request.GET.get("nq", "")[:100]  # the box's maxlength: a longer text is no catalog name
     return render(
         request,
         "drug_catalog/_national_results.html",
         {"results": _national_results(query), "national_query": query},
+    )
+
+
+class ApproveForm(forms.Form):
+    begndate = forms.DateField(
+        label="对照生效日期",
+        error_messages={"required": "请填写对照生效日期（YYYY-MM-DD）。", "invalid": "对照生效日期无效。"},
+    )
+    enddate = forms.DateField(
+        label="对照失效日期", required=False, error_messages={"invalid": "对照失效日期无效。"}
     )
 
 
@@ -101,7 +116,7 @@ def mapping_map(request, pk: int):
     item = get_object_or_404(HospitalItem, pk=pk)
     try:
         item = services.hospital_item_map(
-            actor=request.user, item=item, med_list_codg=request.POST.get("med_list_codg", "")
+            actor=request.user, item=item, med_list_codg=request.POST.get("med_list_codg", "")[:50]
         )
     except DomainError as exc:
         return _refused(request, item, exc)
@@ -113,10 +128,10 @@ def mapping_map(request, pk: int):
 @require_POST
 def mapping_approve(request, pk: int):
     item = get_object_or_404(HospitalItem, pk=pk)
-    begndate = parse_date(request.POST.get("begndate") or "")
-    enddate = parse_date(request.POST.get("enddate") or "") if request.POST.get("enddate") else None
-    if begndate is None:
-        return _refused(request, item, DomainError("请填写对照生效日期（YYYY-MM-DD）。"))
+    form = ApproveForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, item, DomainError(first_error(form)))
+    begndate, enddate = form.cleaned_data["begndate"], form.cleaned_data["enddate"]
     try:
         item = services.hospital_item_approve(
             actor=request.user, item=item, begndate=begndate, enddate=enddate
@@ -179,9 +194,37 @@ IMPORT_FIELDS = {
 }
 
 
+class CatalogImportForm(forms.Form):
+    file = ImportFileField(label="目录文件")
+    region = forms.RegexField(
+        regex=r"^\d{6}$", label="目录区划", error_messages={"invalid": "目录区划应为 6 位数字，如 610000。"}
+    )
+    version_code = TextField(label="版本号", max_length=40, required=True)
+    version_name = TextField(label="名称", max_length=100, required=True)
+    effective_from = forms.DateField(
+        label="生效日期",
+        error_messages={
+            "required": "请填写生效日期（YYYY-MM-DD）。",
+            "invalid": "请填写生效日期（YYYY-MM-DD），如 2026-01-01。",
+        },
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("region", "version_code", "version_name"):
+            self.fields[name].error_messages["required"] = "必填。"
+
+    def clean_effective_from(self):
+        day = self.cleaned_data["effective_from"]
+        if not datetime.date(2000, 1, 1) <= day <= datetime.date(2099, 12, 31):
+            raise forms.ValidationError("生效日期应在 2000 至 2099 年之间。")
+        return day
+
+
 @role_required(Role.ADMIN)
 def catalog_import_page(request):
-    """目录导入: a file with any bad row imports nothing and lists every bad row."""
+    """目录导入: a file with any bad row imports nothing and lists every bad row; the file is judged
+    by its content (type, size, NUL bytes, cells), every attempt is recorded."""
     values = {
         "region": selectors.catalog_region(),
         "version_code": "",
@@ -191,19 +234,35 @@ def catalog_import_page(request):
     form_errors: dict[str, str] = {}
     report = None
     if request.method == "POST":
-        values |= {key: request.POST.get(key, "").strip() for key in IMPORT_FIELDS}
-        upload = request.FILES.get("file")
-        effective_from = _parse_import_form(values, upload, form_errors)
-        if not form_errors:
-            report = services.catalog_import(
-                actor=request.user,
-                content=upload.read(),
-                filename=upload.name,
-                region=values["region"],
-                version_code=values["version_code"],
-                version_name=values["version_name"],
-                effective_from=effective_from,
-            )
+        values |= {key: request.POST.get(key, "").strip()[:200] for key in IMPORT_FIELDS}
+        form = CatalogImportForm(request.POST, request.FILES)
+        if not form.is_valid():
+            form_errors = {field: str(problems[0]) for field, problems in form.errors.items()}
+        else:
+            data = form.cleaned_data
+            content = data["file"].read()
+            arguments = {
+                "actor": request.user,
+                "content": content,
+                "filename": data["file"].name,
+                "region": data["region"],
+                "version_code": data["version_code"],
+                "version_name": data["version_name"],
+                "effective_from": data["effective_from"],
+            }
+            if len(content) > settings.IMPORT_ASYNC_BYTES:
+                record = services.catalog_import_start(**arguments)
+                if record.outcome == CatalogImport.Outcome.PENDING:
+                    messages.info(
+                        request, f"文件较大（{len(content) // 1024} KB），已在后台导入，可继续其他工作。"
+                    )
+                    return redirect("catalog:import_status", pk=record.pk)
+                report = services.ImportReport(errors=record.errors, record=record)
+            else:
+                report = services.catalog_import(**arguments)
+            file_problems = [e["message"] for e in report.errors if not e.get("row")]
+            if file_problems:
+                form_errors["file"] = "；".join(file_problems)
             _import_message(request, report)
     status = 400 if form_errors or (report is not None and report.errors) else 200
     return render(
@@ -213,29 +272,33 @@ def catalog_import_page(request):
             "values": values,
             "form_errors": form_errors,
             "report": report,
-            "errors": [{**e, "label": _column_label(e["field"])} for e in (report.errors if report else [])],
+            "errors": [
+                {**e, "label": _column_label(e["field"])}
+                for e in (report.errors if report else [])
+                if e.get("row")
+            ][:1000],
             "columns": [(name, aliases) for name, aliases in services.COLUMNS.items()],
             "required": services.REQUIRED,
             "recent": CatalogVersion.objects.order_by("-updated_at")[:10],
+            "attempts": CatalogImport.objects.defer("content").order_by("-created_at")[:10],
+            "max_mb": settings.IMPORT_MAX_UPLOAD_MB,
         },
         status=status,
     )
 
 
-def _parse_import_form(values: dict, upload, errors: dict) -> datetime.date | None:
-    if upload is None:
-        errors["file"] = "请选择要导入的文件（.xlsx 或 .csv）。"
-    elif not upload.name.lower().endswith((".xlsx", ".csv")):
-        errors["file"] = "只支持 .xlsx 或 .csv 文件。"
-    if not (values["region"].isdigit() and len(values["region"]) == 6):
-        errors["region"] = "目录区划应为 6 位数字，如 610000。"
-    for key in ("version_code", "version_name"):
-        if not values[key]:
-            errors[key] = "必填。"
-    effective_from = parse_date(values["effective_from"]) if values["effective_from"] else None
-    if effective_from is None:
-        errors["effective_from"] = "请填写生效日期（YYYY-MM-DD）。"
-    return effective_from
+@role_required(Role.ADMIN)
+def catalog_import_status(request, pk: int):
+    """One catalog import: its progress bar while the task runs (htmx polls this), then its report."""
+    record = get_object_or_404(CatalogImport.objects.defer("content"), pk=pk)
+    context = {
+        "record": record,
+        "progress": services.import_progress(record),
+        "errors": [{**e, "label": _column_label(e["field"])} for e in record.errors][:1000],
+    }
+    if request.htmx:
+        return render(request, "drug_catalog/_import_record.html", context)
+    return render(request, "drug_catalog/import_status.html", context)
 
 
 def _import_message(request, report: services.ImportReport) -> None:

@@ -534,6 +534,8 @@ class RosterImport(TrackedModel):
     """One roster import attempt: the file's digest and outcome (re-importing the same file is harmless)."""
 
     class Outcome(models.TextChoices):
+        PENDING = "pending", "排队中"
+        RUNNING = "running", "导入中"
         APPLIED = "applied", "已导入"
         REJECTED = "rejected", "有错误，未导入"
 
@@ -545,6 +547,8 @@ class RosterImport(TrackedModel):
     persons_updated = models.PositiveIntegerField("更新人员", default=0)
     error_count = models.PositiveIntegerField("错误数", default=0)
     errors = models.JSONField("错误明细", default=list, blank=True)
+    # The uploaded file while a queued import waits for its task; cleared when it has run.
+    content = models.BinaryField("文件内容", null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "花名册导入"

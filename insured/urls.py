@@ -13,4 +13,5 @@ urlpatterns = [
     path("persons/<str:psn_no>/sanctions/", views.sanction_add, name="sanction_add"),
     path("sanctions/<int:pk>/lift/", views.sanction_lift, name="sanction_lift"),
     path("import/", views.roster_import_page, name="roster_import"),
+    path("import/<int:pk>/", views.roster_import_status, name="roster_import_status"),
 ]

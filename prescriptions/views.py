@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from core.forms import PLAIN_NUMBER, normalise
 from core.permissions import role_required
 from core.roles import Role
 from insured.selectors import mask_certno
@@ -26,17 +27,33 @@ class FormProblem(ValueError):
     """A row the doctor typed that cannot be read (not a rule violation)."""
 
 
+# Input sanity bounds of a prescription row (the columns hold more; no row is 100,000 packs or days).
+LARGEST = {"数量": Decimal(99999), "单次剂量": Decimal(99999), "天数": Decimal(366)}
+
+
 def _decimal(value: str, label: str, row: int) -> Decimal | None:
-    value = (value or "").strip()
+    value = normalise(value or "")
     if not value:
         return None
-    try:
-        number = Decimal(value)
-    except InvalidOperation as exc:
-        raise FormProblem(f"第 {row + 1} 行{label}“{value}”不是数字") from exc
+    if not PLAIN_NUMBER.match(value):
+        raise FormProblem(f"第 {row + 1} 行{label}“{value[:20]}”不是数字（不接受科学计数法）")
+    number = Decimal(value)
     if number < 0:
         raise FormProblem(f"第 {row + 1} 行{label}不能为负数")
+    if number > LARGEST[label]:
+        raise FormProblem(f"第 {row + 1} 行{label}超出范围（不超过 {LARGEST[label]}）")
+    if label == "天数" and number != number.to_integral_value():
+        raise FormProblem(f"第 {row + 1} 行天数应为整数")
+    if -number.as_tuple().exponent > 3:
+        raise FormProblem(f"第 {row + 1} 行{label}最多 3 位小数")
     return number
+
+
+def _text(value: str, label: str, row: int, limit: int) -> str:
+    value = (value or "").strip()
+    if len(value) > limit:
+        raise FormProblem(f"第 {row + 1} 行{label}过长（不超过 {limit} 个字符）")
+    return value
 
 
 def parse_form(data) -> tuple[dict[str, Any], list[int], list[int]]:
@@ -44,7 +61,7 @@ def parse_form(data) -> tuple[dict[str, Any], list[int], list[int]]:
     row_ids = [row["id"] for row in rows_as_typed(data)]
     lines, line_rows = [], []
     for row in row_ids:
-        code = data.get(f"rows-{row}-item_code", "").strip()
+        code = _text(data.get(f"rows-{row}-item_code", ""), "药品编码", row, 50)
         if not code:
             continue
         quantity = _decimal(data.get(f"rows-{row}-quantity", ""), "数量", row)
@@ -55,22 +72,25 @@ def parse_form(data) -> tuple[dict[str, Any], list[int], list[int]]:
                 item_code=code,
                 quantity=quantity if quantity is not None else Decimal(0),
                 dose=_decimal(data.get(f"rows-{row}-dose", ""), "单次剂量", row),
-                frequency=data.get(f"rows-{row}-frequency", "qd") or "qd",
+                frequency=_text(data.get(f"rows-{row}-frequency", ""), "频次", row, 5) or "qd",
                 days=int(days) if days else None,
                 self_pay=bool(data.get(f"rows-{row}-self_pay")),
                 consent=bool(data.get(f"rows-{row}-consent")),
                 indication_met=bool(data.get(f"rows-{row}-indication_met")),
-                diagnosis=int(dx) if dx.isdigit() else None,
+                diagnosis=int(dx) if dx.isdigit() and len(dx) < 5 else None,
             )
         )
         line_rows.append(row)
     visit_type = data.get("visit_type", rules.VisitType.OUTPATIENT)
     if visit_type not in set(rules.VisitType):
         raise FormProblem("就诊类型不正确")
+    codes = [c.strip().upper() for c in data.getlist("diagnosis") if c.strip()]
+    if len(data.get("psn_no", "")) > 30 or any(len(c) > 20 for c in codes) or len(codes) > 20:
+        raise FormProblem("人员编号或诊断代码过长，请从列表中选择")
     args = {
         "psn_no": data.get("psn_no", "").strip(),
         "visit_type": visit_type,
-        "diagnosis_codes": [c.strip().upper() for c in data.getlist("diagnosis") if c.strip()],
+        "diagnosis_codes": codes,
         "lines": lines,
     }
     return args, row_ids, line_rows
@@ -149,7 +169,7 @@ def compose(request: HttpRequest) -> HttpResponse:
             prescription = services.prescription_issue(
                 actor=request.user,
                 doctor=doctor,
-                idempotency_key=request.POST.get("idempotency_key") or None,
+                idempotency_key=request.POST.get("idempotency_key", "")[:64] or None,
                 **args,
             )
         except FormProblem as problem:
@@ -223,7 +243,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     prescription = get_object_or_404(selectors.prescriptions_for(request.user), pk=pk)
     try:
         services.prescription_cancel(
-            actor=request.user, prescription=prescription, reason=request.POST.get("reason", "")
+            actor=request.user, prescription=prescription, reason=request.POST.get("reason", "")[:200]
         )
     except DomainError as error:
         messages.error(request, error.message)

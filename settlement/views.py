@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -14,7 +14,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.errors import DomainError
+from admission.forms import ItemChoice, Quantity
+from core.errors import DomainError, flatten_errors
+from core.forms import TextField, first_error
 from core.permissions import role_required
 from core.roles import Role, has_role
 from settlement import documents, rules, selectors
@@ -97,6 +99,51 @@ def policy_label(source: str) -> str:
     return re.sub(r"[（(]\s*seed\s*\d+[^）)]*[）)]", "", label).strip()
 
 
+CALCULATOR_LABELS = {
+    "amount": "金额",
+    "quantity": "数量",
+    "unit_price": "单价",
+    "insurance_class": "类别",
+    "b_self_pay_ratio": "乙类自付比例",
+    "price_cap": "支付标准",
+    "deductible": "起付线",
+    "fund_ratio": "统筹支付比例",
+    "annual_cap": "年度封顶线",
+    "deductible_used": "本年度已付起付线",
+    "fund_paid_ytd": "本年度统筹已支付",
+    "insured_region": "参保地区划",
+    "insurance_type": "险种",
+    "med_type": "医疗类别",
+    "hospital_tier": "医院等级",
+    "date": "结算日期",
+    "referral": "转诊情况",
+    "personal_account_balance": "个人账户余额",
+    "acct_used_flag": "使用个人账户",
+    "lines": "费用明细",
+    "policy": "政策",
+    "policy_lookup": "政策",
+    "non_field_errors": "",
+    "default_b_self_pay_ratio": "乙类默认自付比例",
+}
+
+
+def calculator_errors(errors: Any) -> list[str]:
+    """The serializer's errors as lines a clerk reads ("第 2 行 金额：请填写合法的数字。"), never a
+    dump of Python objects."""
+    lines = []
+    for key, messages_ in flatten_errors(errors).items():
+        parts = key.split(".")
+        where = ""
+        if parts[0] == "lines" and len(parts) > 1 and parts[1].isdigit():
+            where = f"第 {int(parts[1]) + 1} 行 "
+            parts = parts[2:]
+        labels = [CALCULATOR_LABELS.get(p, p) for p in parts if CALCULATOR_LABELS.get(p, p)]
+        label = labels[-1] if labels else ""
+        for message in messages_:
+            lines.append(f"{where}{label}：{message}" if label else f"{where}{message}")
+    return lines
+
+
 def _request_from_form(post) -> dict[str, Any]:
     """The calculator API's request body, from the page's form."""
     columns = {name: post.getlist(name) for name in LINE_FIELDS}
@@ -151,7 +198,7 @@ def calculator(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         serializer = CalculatorRequestSerializer(data=_request_from_form(request.POST))
         if not serializer.is_valid():
-            context["form_errors"] = serializer.errors
+            context["form_errors"] = calculator_errors(serializer.errors)
         else:
             try:
                 result, policy = selectors.calculate(serializer.validated_data)
@@ -206,6 +253,32 @@ class BooksAgreeForm(forms.Form):
         if since and until and (until - since).days > 366:
             raise forms.ValidationError("一次对账的区间不能超过一年。")
         return data
+
+
+class OutpatientItemForm(forms.Form):
+    hospital_item = ItemChoice(label="项目")
+    quantity = Quantity(label="数量", required=False)
+
+
+class OutpatientRegisterForm(forms.Form):
+    department = forms.IntegerField(
+        label="科室", min_value=1, max_value=2**62, error_messages={"required": "请选择科室。"}
+    )
+    doctor = forms.IntegerField(
+        label="医师", min_value=1, max_value=2**62, error_messages={"required": "请选择医师。"}
+    )
+    med_type = TextField(label="医疗类别", max_length=6)
+    disease_code = TextField(label="病种", max_length=30)
+
+
+class ReasonForm(forms.Form):
+    reason = TextField(label="原因", max_length=200)
+    idempotency_key = TextField(max_length=80)
+
+
+def _pk(value: str | None) -> int | None:
+    value = (value or "").strip()
+    return int(value) if value.isdigit() and len(value) < 19 else None
 
 
 def _stay_settlement_context(request: HttpRequest, stay) -> dict[str, Any]:
@@ -291,6 +364,12 @@ def _part_label(field: str) -> str:
 
 
 def _settle_action(request: HttpRequest, stay, call, success: str, visit=None) -> HttpResponse:
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"未办理：{first_error(form)}")
+        if visit is not None:
+            return redirect("settlement:visit", pk=visit.pk)
+        return redirect("settlement:stay", pk=stay.pk)
     try:
         call()
     except DomainError as error:
@@ -495,19 +574,26 @@ def outpatient_register(request: HttpRequest) -> HttpResponse:
 
     source = request.POST if request.method == "POST" else request.GET
     card_read = (
-        CardRead.objects.filter(pk=source.get("card_read") or 0, confirmed_at__isnull=False)
+        CardRead.objects.filter(pk=_pk(source.get("card_read")) or 0, confirmed_at__isnull=False)
         .select_related("person")
         .first()
     )
     if request.method == "POST" and card_read is not None:
+        form = OutpatientRegisterForm(source)
         try:
+            if not form.is_valid():
+                raise DomainError(first_error(form), code="validation_error")
+            department = Department.objects.filter(pk=form.cleaned_data["department"]).first()
+            doctor = Practitioner.objects.filter(pk=form.cleaned_data["doctor"]).first()
+            if department is None or doctor is None:
+                raise DomainError("请从列表中选择科室和医师。", code="choice_required")
             visit, notices = outpatient.visit_register(
                 actor=request.user,
                 card_read=card_read,
-                department=get_object_or_404(Department, pk=source.get("department")),
-                doctor=get_object_or_404(Practitioner, pk=source.get("doctor")),
-                med_type=source.get("med_type", "11"),
-                disease_code=source.get("disease_code", ""),
+                department=department,
+                doctor=doctor,
+                med_type=form.cleaned_data["med_type"] or "11",
+                disease_code=form.cleaned_data["disease_code"],
             )
         except DomainError as error:
             messages.error(request, error.message)
@@ -535,7 +621,6 @@ def outpatient_register(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.CLERK, Role.OFFICE)
 def outpatient_visit(request: HttpRequest, pk: int) -> HttpResponse:
-    from drug_catalog.models import HospitalItem
     from prescriptions.models import Prescription
     from settlement import outpatient
     from settlement.models import OutpatientVisit, Settlement
@@ -545,18 +630,23 @@ def outpatient_visit(request: HttpRequest, pk: int) -> HttpResponse:
         action = request.POST.get("action")
         try:
             if action == "prescription":
-                prescription = get_object_or_404(
-                    Prescription, pk=request.POST.get("prescription"), person=visit.person
-                )
+                prescription = Prescription.objects.filter(
+                    pk=_pk(request.POST.get("prescription")) or 0, person=visit.person
+                ).first()
+                if prescription is None:
+                    raise DomainError("请从列表中选择处方。", code="choice_required")
                 outpatient.visit_add_prescription(actor=request.user, visit=visit, prescription=prescription)
                 messages.success(request, f"已按处方 {prescription.number} 收费。")
             elif action == "item":
-                item = get_object_or_404(HospitalItem, pk=request.POST.get("hospital_item"))
+                form = OutpatientItemForm(request.POST)
+                if not form.is_valid():
+                    raise DomainError(first_error(form), code="validation_error")
+                item = form.cleaned_data["hospital_item"]
                 outpatient.visit_add_item(
                     actor=request.user,
                     visit=visit,
                     hospital_item=item,
-                    quantity=Decimal(request.POST.get("quantity") or "1"),
+                    quantity=form.cleaned_data["quantity"] or Decimal(1),
                 )
                 messages.success(request, f"已收费：{item.name}。")
             elif action == "settle":
@@ -591,8 +681,8 @@ def outpatient_visit(request: HttpRequest, pk: int) -> HttpResponse:
                     "error": answer["center_error"]["message"] if answer["center_error"] else "",
                     "local_note": answer["local_note"] or "",
                 }
-        except (DomainError, InvalidOperation) as error:
-            messages.error(request, getattr(error, "message", "数量格式不正确。"))
+        except DomainError as error:
+            messages.error(request, error.message)
         return redirect("settlement:visit", pk=pk)
     pre = request.session.pop("visit_pre_settle", None)
     charged = visit.charges.filter(prescription_item__isnull=False).values(

@@ -14,6 +14,7 @@ from admission.models import (
     TraumaReport,
     WardRound,
 )
+from core.forms import PlainDecimalSerializerField
 from insured.selectors import mask_certno
 
 
@@ -215,7 +216,7 @@ class OrderInSerializer(serializers.Serializer):
     item_code = serializers.CharField(max_length=150, help_text="院内项目编码 medins_list_codg")
     kind = serializers.ChoiceField(choices=Order.Kind.choices, default=Order.Kind.TEMPORARY)
     content = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
-    quantity = serializers.DecimalField(max_digits=12, decimal_places=4, min_value=0, default=1)
+    quantity = PlainDecimalSerializerField(max_digits=12, decimal_places=4, min_value=0, default=1)
     frequency = serializers.CharField(max_length=5, required=False, allow_blank=True, default="")
     ordered_at = serializers.DateTimeField(required=False)
 
@@ -242,9 +243,9 @@ class OrderSerializer(serializers.ModelSerializer):
 
 class ChargeInSerializer(serializers.Serializer):
     drord_no = serializers.CharField(max_length=30)
-    quantity = serializers.DecimalField(max_digits=12, decimal_places=4)
+    quantity = PlainDecimalSerializerField(max_digits=12, decimal_places=4)
     charged_at = serializers.DateTimeField()
-    unit_price = serializers.DecimalField(max_digits=14, decimal_places=4, required=False, allow_null=True)
+    unit_price = PlainDecimalSerializerField(max_digits=14, decimal_places=4, required=False, allow_null=True)
     executing_department = serializers.CharField(max_length=20, required=False, allow_blank=True)
     hosp_appr_flag = serializers.ChoiceField(choices=["", "0", "1"], default="")
     discharge_medication = serializers.BooleanField(default=False)
@@ -294,7 +295,7 @@ class ChargeLineSerializer(serializers.ModelSerializer):
 
 class RefundSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
-    quantity = serializers.DecimalField(max_digits=12, decimal_places=4, required=False, allow_null=True)
+    quantity = PlainDecimalSerializerField(max_digits=12, decimal_places=4, required=False, allow_null=True)
 
 
 class ConsentSerializer(serializers.Serializer):
@@ -308,12 +309,26 @@ class AckSerializer(serializers.Serializer):
     signer = serializers.CharField(max_length=50)
 
 
+class ProcedureInSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=20)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    performed_on = serializers.DateField()
+    operator = serializers.CharField(max_length=20, required=False, allow_blank=True, allow_null=True)
+    anaesthesia = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+
+
+class TransferInSerializer(serializers.Serializer):
+    destination_name = serializers.CharField(max_length=100)
+    destination_code = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=300)
+
+
 class DischargeSerializer(serializers.Serializer):
     discharge_way = serializers.ChoiceField(choices=Stay.DischargeWay.choices)
     discharged_at = serializers.DateTimeField(required=False)
-    diagnoses = DiagnosisInSerializer(many=True, required=False)
-    procedures = serializers.ListField(child=serializers.DictField(), required=False)
-    transfer = serializers.DictField(child=serializers.CharField(), required=False)
+    diagnoses = DiagnosisInSerializer(many=True, required=False, max_length=20)
+    procedures = ProcedureInSerializer(many=True, required=False, max_length=20)
+    transfer = TransferInSerializer(required=False)
 
 
 class DischargeOrderSerializer(serializers.Serializer):

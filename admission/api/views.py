@@ -3,11 +3,8 @@ can drive it. Thin views: parse, resolve codes to rows, call one service, answer
 
 from __future__ import annotations
 
-import datetime
-
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -18,6 +15,7 @@ from admission import charges, selectors, services
 from admission.api import serializers as s
 from admission.models import ChargeLine, InsuranceRegistration, LeaveRequest, Order, Stay, StayReview
 from core.api.permissions import role_permission
+from core.api.query import query_date, query_year
 from core.errors import DomainError
 from core.roles import Role
 from drug_catalog.models import HospitalItem
@@ -420,7 +418,7 @@ class DailyListApi(APIView):
     @extend_schema(parameters=[OpenApiParameter("day", str)], summary="每日费用清单（ADM-9）")
     def get(self, request: Request, pk: int) -> Response:
         stay = get_object_or_404(Stay, pk=pk)
-        day = parse_date(request.query_params.get("day", "")) or timezone.localdate()
+        day = query_date(request.query_params, "day") or timezone.localdate()
         listing = selectors.daily_list(stay, day)
         return Response(
             {
@@ -486,7 +484,7 @@ class DischargeApi(StayActionApi):
             services.ProcedureInput(
                 code=p["code"],
                 name=p.get("name", ""),
-                performed_on=datetime.date.fromisoformat(p["performed_on"]),
+                performed_on=p["performed_on"],
                 operator=_practitioner(p.get("operator")),
                 anaesthesia=p.get("anaesthesia", ""),
             )
@@ -526,6 +524,6 @@ class ReferralRateApi(APIView):
 
     @extend_schema(parameters=[OpenApiParameter("year", int)], summary="月度转诊率（ADM-11）")
     def get(self, request: Request) -> Response:
-        year = int(request.query_params.get("year") or timezone.localdate().year)
+        year = query_year(request.query_params) or timezone.localdate().year
         rows = selectors.referral_rate_by_month(year)
         return Response([{**row, "rate": str(row["rate"])} for row in rows])

@@ -10,7 +10,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from core.errors import DomainError, error_body
+from core.errors import DomainError, error_body, flatten_errors
 
 # Chinese messages for DRF's own exceptions, by DRF's default code.
 MESSAGES: dict[str, str] = {
@@ -25,17 +25,6 @@ MESSAGES: dict[str, str] = {
     "parse_error": "请求内容无法解析。",
     "invalid": "提交的数据有误，请检查标出的字段。",
 }
-
-
-def _flatten_errors(detail: Any) -> dict[str, list[str]]:
-    if isinstance(detail, dict):
-        return {
-            str(field): [str(m) for m in (messages if isinstance(messages, list) else [messages])]
-            for field, messages in detail.items()
-        }
-    if isinstance(detail, list):
-        return {"non_field_errors": [str(m) for m in detail]}
-    return {}
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -57,9 +46,14 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         headers["Retry-After"] = str(int(exc.wait))
 
     if isinstance(exc, exceptions.ValidationError):
-        body = error_body("validation_error", MESSAGES["invalid"], errors=_flatten_errors(exc.detail))
+        body = error_body("validation_error", MESSAGES["invalid"], errors=flatten_errors(exc.detail))
         return Response(body, status=status.HTTP_400_BAD_REQUEST, headers=headers)
 
     code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
-    message = MESSAGES.get(code) or MESSAGES.get(exc.default_code) or str(exc.detail)
-    return Response(error_body(code, message), status=exc.status_code, headers=headers)
+    message = MESSAGES.get(code) or MESSAGES.get(exc.default_code)
+    errors = {}
+    if message is None:
+        # An exception we have no Chinese text for: a generic message, its own words as details.
+        message = "请求未能完成。"
+        errors = flatten_errors(exc.detail)
+    return Response(error_body(code, message, errors=errors), status=exc.status_code, headers=headers)

@@ -4,7 +4,6 @@ from dataclasses import asdict
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -13,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.permissions import AnyRole, IsAdmin, role_permission
+from core.api.query import query_date
 from core.errors import DomainError
 from core.roles import Role
 from diagnoses import rules, selectors, services
@@ -92,7 +92,7 @@ class CategoryRangeListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         ranges = DiseaseCategoryRange.objects.order_by("code_from", "effective_from")
-        on_date = parse_date(request.query_params.get("date", "") or "")
+        on_date = query_date(request.query_params, "date")
         if on_date is not None:
             ranges = ranges.filter(DiseaseCategoryRange.valid_on_filter(on_date))
         return Response(s.CategoryRangeSerializer(ranges, many=True).data)

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -9,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.permissions import role_permission
+from core.api.query import query_date
 from core.roles import Role
 from drug_catalog import selectors, services
 from drug_catalog.api import serializers as s
@@ -43,7 +43,7 @@ class CatalogItemViewSet(
 
     def get_queryset(self):
         params = self.request.query_params
-        on_date = parse_date(params.get("date", "")) or timezone.localdate()
+        on_date = query_date(params, "date") or timezone.localdate()
         region = params.get("region") or selectors.catalog_region()
         if self.action == "list":
             query = params.get("q", "")

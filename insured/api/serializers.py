@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from core.forms import PlainDecimalSerializerField
 from insured.models import CardRead, Credential
 from insured.rules import ViolationCategory
 
@@ -62,7 +63,7 @@ class EnrollmentAnswerSerializer(serializers.Serializer):
     status_name = serializers.CharField()
     start_date = serializers.DateField()
     end_date = serializers.DateField(allow_null=True)
-    balance = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    balance = PlainDecimalSerializerField(max_digits=14, decimal_places=2, allow_null=True)
     direct_settlement_allowed = serializers.BooleanField()
     emp_name = serializers.CharField()
 
@@ -72,7 +73,7 @@ class SanctionAnswerSerializer(serializers.Serializer):
     category = serializers.CharField()
     category_name = serializers.CharField()
     measures = serializers.ListField(child=serializers.CharField())
-    fund_loss = serializers.DecimalField(max_digits=14, decimal_places=2)
+    fund_loss = PlainDecimalSerializerField(max_digits=14, decimal_places=2)
     start_date = serializers.DateField()
     last_day = serializers.DateField(allow_null=True)
     lifted_on = serializers.DateField(allow_null=True)
@@ -111,7 +112,7 @@ class PersonDetailSerializer(serializers.Serializer):
 
 class SanctionCreateSerializer(serializers.Serializer):
     category = serializers.ChoiceField(choices=[c.value for c in ViolationCategory])
-    fund_loss = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+    fund_loss = PlainDecimalSerializerField(max_digits=14, decimal_places=2, min_value=0)
     description = serializers.CharField()
     evidence = serializers.CharField(required=False, allow_blank=True, default="")
     occurred_on = serializers.DateField(required=False, allow_null=True)
@@ -128,12 +129,33 @@ class SanctionLiftSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+class RosterImportRequestSerializer(serializers.Serializer):
+    file = serializers.FileField(max_length=200, allow_empty_file=False)
+
+    def validate_file(self, upload):
+        from django.conf import settings
+
+        limit = settings.IMPORT_MAX_UPLOAD_BYTES
+        if upload.size > limit:
+            raise serializers.ValidationError(
+                f"文件过大（{upload.size / 1024 / 1024:.1f} MB），上限为 {limit // (1024 * 1024)} MB。"
+            )
+        return upload
+
+
 class RosterImportSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     filename = serializers.CharField()
     outcome = serializers.CharField()
+    progress = serializers.SerializerMethodField()
     row_count = serializers.IntegerField()
     persons_created = serializers.IntegerField()
     persons_updated = serializers.IntegerField()
     error_count = serializers.IntegerField()
     errors = serializers.ListField(child=serializers.DictField())
+
+    def get_progress(self, record) -> int:
+        """Percent done (100 when finished)."""
+        from insured.roster import progress
+
+        return progress(record)["percent"]

@@ -18,4 +18,9 @@ urlpatterns = [
     ),
     path("sanctions/<int:pk>/lift/", views.SanctionLiftApi.as_view(), name="api-insured-sanction-lift"),
     path("roster-imports/", views.RosterImportApi.as_view(), name="api-insured-roster-import"),
+    path(
+        "roster-imports/<int:pk>/",
+        views.RosterImportStatusApi.as_view(),
+        name="api-insured-roster-import-status",
+    ),
 ]

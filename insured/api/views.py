@@ -150,28 +150,72 @@ class SanctionLiftApi(APIView):
         return Response(s.SanctionAnswerSerializer(selectors.sanction_rows([sanction])[0]).data)
 
 
+def import_errors(errors: list[dict]) -> dict[str, list[str]]:
+    """An import's row report in the error shape: {"file": […]} for the file,
+    {"rows.3.certno": […]} per cell."""
+    flat: dict[str, list[str]] = {}
+    for error in errors:
+        if not error.get("row"):
+            key = "file"
+        else:
+            key = f"rows.{error['row']}" + (f".{error['field']}" if error.get("field") else "")
+        flat.setdefault(key, []).append(error["message"])
+    return flat
+
+
+def _rejected(record) -> None:
+    from core.errors import DomainError
+
+    first = record.errors[0] if record.errors else {"row": 0, "message": ""}
+    where = f"第 {first['row']} 行：" if first.get("row") else ""
+    raise DomainError(
+        f"文件有 {record.error_count} 处错误（{where}{first['message']}），未导入任何数据。",
+        code="import_rejected",
+        errors=import_errors(record.errors),
+    )
+
+
 class RosterImportApi(APIView):
-    """Roster import (multipart `file`, .xlsx or .csv): all-or-nothing, with the per-row error report."""
+    """Roster import (multipart `file`, .xlsx or .csv): all-or-nothing. A refused file answers the one
+    error body with every bad row ("rows.<row>.<field>"); a large file is queued (202) — poll its status."""
 
     permission_classes = [OFFICE]
 
     @extend_schema(
-        request={
-            "multipart/form-data": {
-                "type": "object",
-                "properties": {"file": {"type": "string", "format": "binary"}},
-            }
-        },
-        responses=s.RosterImportSerializer,
+        request={"multipart/form-data": s.RosterImportRequestSerializer},
+        responses={201: s.RosterImportSerializer, 202: s.RosterImportSerializer},
         summary="花名册导入",
     )
     def post(self, request: Request) -> Response:
-        from core.errors import DomainError
-        from insured.roster import roster_import
+        from django.conf import settings
 
-        upload = request.FILES.get("file")
-        if upload is None:
-            raise DomainError("请上传文件（file）。", code="file_required", errors={"file": ["必填。"]})
-        record = roster_import(actor=request.user, content=upload.read(), filename=upload.name)
-        code = status.HTTP_201_CREATED if record.outcome == "applied" else status.HTTP_400_BAD_REQUEST
+        from insured.models import RosterImport
+        from insured.roster import roster_import, roster_import_start
+
+        body = s.RosterImportRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        upload = body.validated_data["file"]
+        content = upload.read()
+        if len(content) > settings.IMPORT_ASYNC_BYTES:
+            record = roster_import_start(actor=request.user, content=content, filename=upload.name)
+        else:
+            record = roster_import(actor=request.user, content=content, filename=upload.name)
+        if record.outcome == RosterImport.Outcome.REJECTED:
+            _rejected(record)
+        code = status.HTTP_201_CREATED if record.outcome == "applied" else status.HTTP_202_ACCEPTED
         return Response(s.RosterImportSerializer(record).data, status=code)
+
+
+class RosterImportStatusApi(APIView):
+    """A queued or finished roster import: progress while it runs, the error body if it was refused."""
+
+    permission_classes = [OFFICE]
+
+    @extend_schema(responses=s.RosterImportSerializer, summary="花名册导入进度")
+    def get(self, request: Request, pk: int) -> Response:
+        from insured.models import RosterImport
+
+        record = get_object_or_404(RosterImport.objects.defer("content"), pk=pk)
+        if record.outcome == RosterImport.Outcome.REJECTED:
+            _rejected(record)
+        return Response(s.RosterImportSerializer(record).data)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core.forms import PlainDecimalSerializerField
 from prescriptions import selectors
 from prescriptions.models import DrugApproval, Prescription, PrescriptionDiagnosis, PrescriptionItem
 from prescriptions.rules import FREQUENCY_LABELS, VisitType
@@ -13,8 +14,8 @@ class DiagnosisInSerializer(serializers.Serializer):
 
 class LineInSerializer(serializers.Serializer):
     item_code = serializers.CharField(max_length=150, help_text="医保目录编码或院内项目编码")
-    quantity = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, help_text="包装数")
-    dose = serializers.DecimalField(
+    quantity = PlainDecimalSerializerField(max_digits=10, decimal_places=2, min_value=0, help_text="包装数")
+    dose = PlainDecimalSerializerField(
         max_digits=10,
         decimal_places=3,
         min_value=0,

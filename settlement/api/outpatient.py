@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from core.api.permissions import role_permission
 from core.errors import DomainError
+from core.forms import PlainDecimalSerializerField
 from core.roles import Role
 from drug_catalog.models import HospitalItem
 from hospital.models import Department, Practitioner
@@ -78,7 +79,7 @@ class PrescriptionRefSerializer(serializers.Serializer):
 
 class ItemSerializer(serializers.Serializer):
     item_code = serializers.CharField(max_length=150, help_text="院内项目编码")
-    quantity = serializers.DecimalField(max_digits=12, decimal_places=4, default=Decimal(1))
+    quantity = PlainDecimalSerializerField(max_digits=12, decimal_places=4, default=Decimal(1))
 
 
 class SettleSerializer(serializers.Serializer):

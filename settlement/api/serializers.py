@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from core.forms import PlainDecimalSerializerField
 from settlement.rules import InsuranceClass, Referral
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -7,12 +8,12 @@ RATIO = {"max_digits": 5, "decimal_places": 4, "min_value": 0, "max_value": 1}
 
 
 class GivenPolicySerializer(serializers.Serializer):
-    deductible = serializers.DecimalField(min_value=0, **MONEY)
-    fund_ratio = serializers.DecimalField(**RATIO)
-    annual_cap = serializers.DecimalField(required=False, allow_null=True, min_value=0, **MONEY)
-    deductible_used = serializers.DecimalField(required=False, default=0, min_value=0, **MONEY)
-    fund_paid_ytd = serializers.DecimalField(required=False, default=0, min_value=0, **MONEY)
-    default_b_self_pay_ratio = serializers.DecimalField(required=False, **RATIO)
+    deductible = PlainDecimalSerializerField(min_value=0, **MONEY)
+    fund_ratio = PlainDecimalSerializerField(**RATIO)
+    annual_cap = PlainDecimalSerializerField(required=False, allow_null=True, min_value=0, **MONEY)
+    deductible_used = PlainDecimalSerializerField(required=False, default=0, min_value=0, **MONEY)
+    fund_paid_ytd = PlainDecimalSerializerField(required=False, default=0, min_value=0, **MONEY)
+    default_b_self_pay_ratio = PlainDecimalSerializerField(required=False, **RATIO)
 
 
 class PolicyLookupSerializer(serializers.Serializer):
@@ -23,17 +24,17 @@ class PolicyLookupSerializer(serializers.Serializer):
     med_type = serializers.CharField(max_length=20)
     hospital_tier = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=3)
     date = serializers.DateField()
-    deductible_used = serializers.DecimalField(required=False, default=0, min_value=0, **MONEY)
-    fund_paid_ytd = serializers.DecimalField(required=False, default=0, min_value=0, **MONEY)
+    deductible_used = PlainDecimalSerializerField(required=False, default=0, min_value=0, **MONEY)
+    fund_paid_ytd = PlainDecimalSerializerField(required=False, default=0, min_value=0, **MONEY)
 
 
 class CalculatorLineSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(required=False, min_value=0, **MONEY)
-    quantity = serializers.DecimalField(required=False, max_digits=14, decimal_places=4, min_value=0)
-    unit_price = serializers.DecimalField(required=False, max_digits=14, decimal_places=4, min_value=0)
+    amount = PlainDecimalSerializerField(required=False, min_value=0, **MONEY)
+    quantity = PlainDecimalSerializerField(required=False, max_digits=14, decimal_places=4, min_value=0)
+    unit_price = PlainDecimalSerializerField(required=False, max_digits=14, decimal_places=4, min_value=0)
     insurance_class = serializers.ChoiceField(choices=[c.value for c in InsuranceClass])
-    b_self_pay_ratio = serializers.DecimalField(required=False, allow_null=True, **RATIO)
-    price_cap = serializers.DecimalField(
+    b_self_pay_ratio = PlainDecimalSerializerField(required=False, allow_null=True, **RATIO)
+    price_cap = PlainDecimalSerializerField(
         required=False, allow_null=True, max_digits=14, decimal_places=4, min_value=0
     )
 
@@ -52,7 +53,9 @@ class CalculatorRequestSerializer(serializers.Serializer):
     policy_lookup = PolicyLookupSerializer(required=False)
     lines = CalculatorLineSerializer(many=True, allow_empty=False)
     referral = serializers.ChoiceField(choices=[r.value for r in Referral], required=False, allow_null=True)
-    personal_account_balance = serializers.DecimalField(required=False, allow_null=True, min_value=0, **MONEY)
+    personal_account_balance = PlainDecimalSerializerField(
+        required=False, allow_null=True, min_value=0, **MONEY
+    )
     acct_used_flag = serializers.BooleanField(required=False, default=True)
 
     def validate(self, attrs):
@@ -64,23 +67,23 @@ class CalculatorRequestSerializer(serializers.Serializer):
 class TraceStepSerializer(serializers.Serializer):
     rule = serializers.CharField()
     field = serializers.CharField()
-    amount = serializers.DecimalField(**MONEY)
+    amount = PlainDecimalSerializerField(**MONEY)
     note = serializers.CharField()
 
 
 class CalculatorResponseSerializer(serializers.Serializer):
-    total = serializers.DecimalField(**MONEY)
-    full_self_pay = serializers.DecimalField(**MONEY)
-    over_limit_self_pay = serializers.DecimalField(**MONEY)
-    pre_self_pay = serializers.DecimalField(**MONEY)
-    in_scope = serializers.DecimalField(**MONEY)
-    deductible_paid = serializers.DecimalField(**MONEY)
-    fund_ratio = serializers.DecimalField(max_digits=5, decimal_places=4)
-    fund_pay = serializers.DecimalField(**MONEY)
-    fund_pay_total = serializers.DecimalField(**MONEY)
-    hospital_share = serializers.DecimalField(**MONEY)
-    personal_burden = serializers.DecimalField(**MONEY)
-    personal_account_pay = serializers.DecimalField(**MONEY)
-    cash_pay = serializers.DecimalField(**MONEY)
+    total = PlainDecimalSerializerField(**MONEY)
+    full_self_pay = PlainDecimalSerializerField(**MONEY)
+    over_limit_self_pay = PlainDecimalSerializerField(**MONEY)
+    pre_self_pay = PlainDecimalSerializerField(**MONEY)
+    in_scope = PlainDecimalSerializerField(**MONEY)
+    deductible_paid = PlainDecimalSerializerField(**MONEY)
+    fund_ratio = PlainDecimalSerializerField(max_digits=5, decimal_places=4)
+    fund_pay = PlainDecimalSerializerField(**MONEY)
+    fund_pay_total = PlainDecimalSerializerField(**MONEY)
+    hospital_share = PlainDecimalSerializerField(**MONEY)
+    personal_burden = PlainDecimalSerializerField(**MONEY)
+    personal_account_pay = PlainDecimalSerializerField(**MONEY)
+    cash_pay = PlainDecimalSerializerField(**MONEY)
     policy_source = serializers.CharField()
     trace = TraceStepSerializer(many=True)

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from admission.models import Stay
 from core.api.permissions import role_permission
 from core.errors import DomainError
+from core.forms import PlainDecimalSerializerField
 from core.roles import Role
 from settlement import rules, services
 from settlement.models import Settlement
@@ -28,7 +29,7 @@ IDEMPOTENCY = OpenApiParameter("Idempotency-Key", str, location=OpenApiParameter
 class FundSerializer(serializers.Serializer):
     fund_pay_type = serializers.CharField()
     fund_pay_type_name = serializers.CharField()
-    fund_payamt = serializers.DecimalField(max_digits=14, decimal_places=2)
+    fund_payamt = PlainDecimalSerializerField(max_digits=14, decimal_places=2)
 
 
 class SettlementSerializer(serializers.ModelSerializer):

@@ -133,7 +133,9 @@ def test_roster_import_api_reports_rows(client_for):
     response = client_for(Role.ADMIN).post("/api/v1/insured/roster-imports/", {"file": upload})
     assert response.status_code == 400
     body = response.json()
-    assert body["outcome"] == "rejected" and body["error_count"] >= 1
+    # The one error shape; every missing column as a row-1 error (issue 19: imports included).
+    assert set(body) == {"code", "message", "rule", "errors"} and body["code"] == "import_rejected"
+    assert body["errors"]["rows.1.certno"] == ["缺少必需的列：certno/证件号码"]
 
 
 def test_ins1_card_read_api_refuses_an_unsigned_read_and_shows_the_centers_figures(client, center):

@@ -114,7 +114,10 @@ def test_bad_input_is_listed_per_field(client_for):
     request = {"policy": {"deductible": "-1", "fund_ratio": "1.5"}, "lines": [{"insurance_class": "D"}]}
     body = client_for(Role.OFFICE).post(URL, request, content_type="application/json").json()
     assert body["code"] == "validation_error"
-    assert set(body["errors"]) == {"policy", "lines"}
+    # Nested fields flattened to dotted keys, each message plain Chinese text (issue 19: no ErrorDetail dump).
+    assert set(body["errors"]) == {"policy.deductible", "policy.fund_ratio", "lines.0.insurance_class"}
+    assert all(isinstance(m, str) for ms in body["errors"].values() for m in ms)
+    assert "ErrorDetail" not in str(body)
 
 
 def test_a_policy_version_in_force_cannot_be_edited():

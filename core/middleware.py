@@ -1,0 +1,57 @@
+"""Requests refused before any view runs: an over-long query string (a pasted essay in a search box),
+a body larger than the upload limit, or a NUL character in a parameter (no keyboard types one, and
+PostgreSQL cannot store it). Answered in Chinese — a page, or the one error body for /api/."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+
+class RequestBoundsMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from core.views import error_page
+
+        query_limit = settings.MAX_QUERY_STRING_BYTES
+        if len(request.META.get("QUERY_STRING", "").encode()) > query_limit:
+            return error_page(
+                request,
+                414,
+                "query_too_long",
+                f"检索条件过长（超过 {query_limit} 字节），请缩短后重试。",
+            )
+        body_limit = settings.MAX_REQUEST_BODY_BYTES
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > body_limit:
+            return error_page(
+                request,
+                413,
+                "request_too_large",
+                f"上传内容过大（超过 {body_limit // (1024 * 1024)} MB），请拆分后重试。",
+            )
+        if _has_nul(request):
+            return error_page(request, 400, "nul_character", "提交的内容含有空字符（NUL），请重新输入。")
+        return self.get_response(request)
+
+
+def _has_nul(request: HttpRequest) -> bool:
+    if "%00" in request.META.get("QUERY_STRING", "") or any(
+        "\x00" in value for values in request.GET.lists() for value in values[1]
+    ):
+        return True
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return False
+    content_type = request.META.get("CONTENT_TYPE", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        return any("\x00" in value for values in request.POST.lists() for value in values[1])
+    if content_type.startswith("application/json"):
+        return b"\\u0000" in request.body or b"\x00" in request.body
+    return False
