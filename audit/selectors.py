@@ -354,6 +354,7 @@ def indicators(start: datetime.date, end: datetime.date) -> list[dict[str, Any]]
                 "discharged": discharged,
                 "values": values,
                 "grades": {k: grade(v, limits.get(k)) for k, v in values.items()},
+                "cells": [(v, grade(v, limits.get(k))) for k, v in values.items()],
             }
         )
     return result
