@@ -183,7 +183,7 @@ def test_aud_4_appeal_after_seven_days_is_refused():
 def test_aud_5_thresholds(points, measures):
     w = make_world()
     stay = make_stay(w)
-    for n in range(points):  # FEE-1 = 1 point each (seeded points table)
+    for _ in range(points):  # FEE-1 = 1 point each (seeded points table)
         services.finding_confirm(actor=None, finding=_finding(w, stay), deducted_amount=D("5"))
     assert selectors.doctor_points(w.doctor, datetime.date(2026, 3, 5)) == points
     found = DoctorMeasure.objects.filter(practitioner=w.doctor).order_by("threshold")
