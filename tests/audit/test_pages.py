@@ -3,7 +3,6 @@ errors (never a 5xx), Excel export, and the office → doctor journey in a real 
 
 from __future__ import annotations
 
-import datetime
 from io import BytesIO
 
 import pytest
@@ -54,7 +53,7 @@ def _office_client():
 
 @pytest.mark.django_db
 def test_aud_4_queue_filters_and_bulk_dismiss_needs_reason():
-    w, stay = _findings()
+    _findings()
     client = _office_client()
     page = client.get("/audit/", {"status": "open", "level": "definite", "rule": "FEE-3"})
     assert page.status_code == 200
@@ -71,7 +70,7 @@ def test_aud_4_queue_filters_and_bulk_dismiss_needs_reason():
 
 @pytest.mark.django_db
 def test_aud_4_finding_page_confirm_with_bad_amount_keeps_input():
-    w, stay = _findings()
+    w, _stay = _findings()
     finding = Finding.objects.get(rule_id="FEE-3")
     client = _office_client()
     page = client.get(f"/audit/findings/{finding.pk}/")
@@ -143,7 +142,7 @@ def test_aud_6_indicators_excel_export():
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_aud_5_office_confirms_and_the_doctors_points_change(page, live_server, artifacts_dir):
     """Office opens the queue, reads the evidence, confirms; the doctor's points go from 0 to 2 (FEE-3)."""
-    w, stay = _findings()
+    w, _stay = _findings()
     doctor_user = UserFactory(username="doc_journey", roles=[Role.DOCTOR])
     w.doctor.user = doctor_user
     w.doctor.save()
