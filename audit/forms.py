@@ -125,5 +125,6 @@ class IndicatorForm(forms.Form):
 
 
 def default_period() -> tuple[datetime.date, datetime.date]:
-    yesterday = timezone.localdate() - datetime.timedelta(days=1)
-    return yesterday, yesterday
+    """A run by hand covers the last 30 days up to today (the nightly batch: yesterday)."""
+    today = timezone.localdate()
+    return today - datetime.timedelta(days=30), today

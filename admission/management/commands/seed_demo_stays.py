@@ -10,3 +10,6 @@ class Command(BaseCommand):
         from admission import demo
 
         demo.seed(lambda text: self.stdout.write(f"  {text}"))
+        from audit import demo as audit_demo
+
+        audit_demo.seed(lambda text: self.stdout.write(f"  {text}"))
