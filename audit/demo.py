@@ -1,8 +1,9 @@
 """Demo violations for the audit engine, planted on the demo stays after admission's demo has run
 (`make run` → seed_demo_stays). The demo already holds a ghost bed (ADM-5) and a split admission
 (ADM-8); this adds duplicate and over-frequency charges (FEE-3), an out-of-scope item billed to the
-fund (FEE-6: an unmapped item) and a burst of card reads (CARD-BURST). Rows go straight to their tables, as an import
-from the HIS would put them; the office then starts a batch by hand (审核批次 → 立即运行).
+fund (FEE-6: an unmapped item) and a burst of card reads (CARD-BURST). Rows go straight to their
+tables, as an import from the HIS would put them; the office then starts a batch by hand
+(审核批次 → 立即运行).
 Idempotent: nothing is added when the marker order exists.
 """
 
