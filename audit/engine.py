@@ -11,13 +11,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 from audit import rules_rx, rules_sql
 from audit.models import AuditRule, Finding, RuleParameter
 from drug_catalog.selectors import catalog_region
 
 PYTHON_RULES = {"RX-1", "RX-2", "RX-3"}
+# The planner overestimates the JSON-parameter joins and would spend seconds compiling (JIT) statements
+# that run in milliseconds; the audit's statements run without it (measured in benchmarks/audit.py).
+# Chunks are the unit of parallelism (workers), so one statement uses one core and sorts in memory.
+SESSION = (
+    "SET LOCAL jit = off",
+    "SET LOCAL max_parallel_workers_per_gather = 0",
+    "SET LOCAL work_mem = '64MB'",
+)
 
 
 @dataclass(frozen=True)
@@ -78,7 +86,9 @@ def run_rule(
     if prescription is not None:
         return []
     sql = rules_sql.SQL[rule_code]
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        for setting in SESSION:
+            cursor.execute(setting)
         cursor.execute(sql, _sql_args(rule_code, start, end, stay, visit, params))
         rows = cursor.fetchall()
     hits = []
@@ -130,7 +140,9 @@ def insert_findings(
     sql = INSERT.format(sql=rules_sql.SQL[rule.code], columns=", ".join(rules_sql.COLUMNS))
     args = _sql_args(rule.code, start, end, None, None, None)
     args.update(rule=rule.code, level=rule.level, chunk=chunk_id)
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        for setting in SESSION:
+            cursor.execute(setting)
         cursor.execute(sql, args)
         return cursor.rowcount
 

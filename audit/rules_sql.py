@@ -48,16 +48,23 @@ WHERE {PERIOD} AND {LINE_SCOPE} AND {where}
 
 # FEE-3: the same item on the same encounter at the same moment, more than once (different orders).
 FEE_3 = f"""
-WITH g AS (
+WITH dup AS (  -- narrow keys first: only the duplicate groups are read again with their details
+  SELECT l.kind, l.encounter_id, l.med_list_codg, l.hospital_item_id, l.charged_at
+  FROM audit_fee_line l
+  WHERE {PERIOD} AND {LINE_SCOPE}
+  GROUP BY l.kind, l.encounter_id, l.med_list_codg, l.hospital_item_id, l.charged_at
+  HAVING count(*) > 1
+), g AS (
   SELECT l.kind, l.encounter_id, l.charged_on, l.charged_at, min(l.item_name) AS item_name,
          min(l.stay_id) AS stay_id, min(l.visit_id) AS visit_id, min(l.person_id) AS person_id,
          min(l.department_id) AS department_id, min(l.doctor_id) AS doctor_id, count(*) AS n,
          sum(l.amount) - (array_agg(l.amount ORDER BY l.line_id))[1] AS extra,
          array_agg(l.line_key ORDER BY l.line_id) AS keys
   FROM audit_fee_line l
+  JOIN dup ON dup.kind = l.kind AND dup.encounter_id = l.encounter_id AND dup.med_list_codg = l.med_list_codg
+       AND dup.hospital_item_id IS NOT DISTINCT FROM l.hospital_item_id AND dup.charged_at = l.charged_at
   WHERE {PERIOD} AND {LINE_SCOPE}
   GROUP BY l.kind, l.encounter_id, l.med_list_codg, l.hospital_item_id, l.charged_on, l.charged_at
-  HAVING count(*) > 1
 )
 SELECT 'FEE-3:' || g.keys[1], g.charged_on, g.stay_id, g.visit_id, g.person_id, g.department_id,
        g.doctor_id, g.extra,
@@ -70,17 +77,17 @@ FROM g
 # FEE-3 frequency: items limited per day (bed, nursing level, daily-once items), by national code prefix.
 # p = {"groups": [{"label": "床位费", "prefixes": ["001102"], "max_per_day": 1}, …]}
 FEE_3_DAY = f"""
-WITH grp AS (
-  SELECT g.label, g.prefixes, g.max_per_day
-  FROM jsonb_to_recordset(%(p)s::jsonb -> 'groups') AS g(label text, prefixes jsonb, max_per_day numeric)
+WITH grp AS MATERIALIZED (
+  SELECT g.label, g.max_per_day, pre.prefix
+  FROM jsonb_to_recordset(%(p)s::jsonb -> 'groups') AS g(label text, prefixes jsonb, max_per_day numeric),
+       jsonb_array_elements_text(g.prefixes) AS pre(prefix)
 ), hit AS (
   SELECT l.kind, l.encounter_id, grp.label, grp.max_per_day, l.charged_on,
          min(l.stay_id) AS stay_id, min(l.visit_id) AS visit_id, min(l.person_id) AS person_id,
          min(l.department_id) AS department_id, min(l.doctor_id) AS doctor_id,
          sum(l.quantity) AS qty, sum(l.amount) AS total, array_agg(l.line_key ORDER BY l.line_id) AS keys
   FROM audit_fee_line l
-  JOIN grp ON EXISTS (SELECT 1 FROM jsonb_array_elements_text(grp.prefixes) AS pre(prefix)
-                      WHERE l.med_list_codg LIKE pre.prefix || '%%')
+  JOIN grp ON left(l.med_list_codg, length(grp.prefix)) = grp.prefix  -- a group's prefixes do not overlap
   WHERE {PERIOD} AND {LINE_SCOPE}
   GROUP BY l.kind, l.encounter_id, grp.label, grp.max_per_day, l.charged_on
   HAVING sum(l.quantity) > grp.max_per_day

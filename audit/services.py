@@ -93,15 +93,16 @@ def job_start(
 def chunk_run(chunk_id: int) -> AuditChunk:
     """Run one chunk: its findings and its done status commit together (resumable, idempotent)."""
     with transaction.atomic(durable=True):
-        chunk = AuditChunk.objects.select_for_update(skip_locked=True).filter(pk=chunk_id).first()
-        if chunk is None or chunk.status == AuditChunk.Status.DONE:
-            return chunk or AuditChunk.objects.get(pk=chunk_id)
+        # Waits while another worker holds this chunk (a duplicate delivery), then sees it done.
+        chunk = AuditChunk.objects.select_for_update().get(pk=chunk_id)
+        if chunk.status == AuditChunk.Status.DONE:
+            return chunk
         AuditChunk.objects.filter(pk=chunk_id).update(
             status=AuditChunk.Status.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1
         )
     try:
         with transaction.atomic(durable=True):
-            chunk = AuditChunk.objects.select_for_update().select_related("rule").get(pk=chunk_id)
+            chunk = AuditChunk.objects.select_for_update(of=("self",)).select_related("rule").get(pk=chunk_id)
             created = engine.insert_findings(
                 chunk.rule, start=chunk.day_from, end=chunk.day_to, chunk_id=chunk.pk
             )
