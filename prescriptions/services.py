@@ -53,6 +53,17 @@ def prescription_issue(
     if not lines:
         raise DomainError("处方至少须有一个项目。", code="prescription_empty")
     on_date = on_date or timezone.localdate()
+    if not all(line.self_pay for line in lines):
+        from audit.selectors import doctor_suspension  # AUD-5, asked at the moment of prescribing
+
+        if (measure := doctor_suspension(doctor, on_date)) is not None:
+            raise DomainError(
+                f"医师医保服务资格{measure.get_measure_display()}中（{measure.effective_from:%Y-%m-%d} 起），"
+                "不能开具医保处方（AUD-5）。",
+                code="doctor_suspended",
+                rule="AUD-5",
+                status_code=403,
+            )
     try:
         with transaction.atomic(durable=True):
             answer = selectors.check(
