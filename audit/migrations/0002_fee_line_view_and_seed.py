@@ -22,7 +22,8 @@ FROM admission_chargeline c
 JOIN admission_stay s ON s.id = c.stay_id
 JOIN drug_catalog_hospitalitem hi ON hi.id = c.hospital_item_id
 WHERE c.quantity > 0 AND s.status <> 'cancelled'
-  AND NOT EXISTS (SELECT 1 FROM admission_chargeline r WHERE r.init_feedetl_sn = c.feedetl_sn)
+  AND NOT EXISTS (SELECT 1 FROM admission_chargeline r  -- the partial unique index on refunds answers it
+                  WHERE r.init_feedetl_sn = c.feedetl_sn AND r.init_feedetl_sn <> '')
 UNION ALL
 SELECT 'O'::text, o.id, 'O' || o.id, o.feedetl_sn, NULL::bigint, o.visit_id, o.visit_id, v.person_id,
        o.charged_at, v.visit_date, v.department_id, v.doctor_id, o.hospital_item_id, o.name, o.med_list_codg,
