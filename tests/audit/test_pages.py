@@ -170,3 +170,38 @@ def test_aud_5_office_confirms_and_the_doctors_points_change(page, live_server, 
     assert page.locator("#points-total").inner_text() == "2"
     assert "FEE-3" in page.locator("#point-entries").inner_text()
     page.screenshot(path=str(artifacts_dir / "audit-doctor-points.png"), full_page=True)
+
+
+@pytest.mark.django_db
+def test_aud_pages_render_with_data_and_bad_input_never_5xx():
+    from audit import services
+
+    w, _stay = _findings()
+    finding = Finding.objects.get(rule_id="FEE-3")
+    services.finding_confirm(actor=None, finding=finding, deducted_amount=finding.amount)
+    job = services.job_run_inline(services.job_create(period_start=START, period_end=START, rules=["FEE-3"]))
+    client = _office_client()
+    for url in (
+        "/audit/",
+        "/audit/?status=&level=high&department=999999&min_amount=abc",
+        f"/audit/findings/{finding.pk}/",
+        f"/audit/findings/{finding.pk}/notice/",
+        "/audit/jobs/",
+        f"/audit/jobs/{job.pk}/",
+        "/audit/points/",
+        "/audit/indicators/?start=2026-03-01&end=2026-03-31",
+        "/audit/indicators/?start=x&end=2026-01-01",
+        "/home/office/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    for data in (
+        {"action": "exam", "practitioner": "x", "exam_on": "bad"},
+        {"action": "measure_appeal", "measure": "999999"},
+        {"action": "nonsense"},
+    ):
+        assert client.post("/audit/points/", data).status_code in (200, 302, 404)
+    for data in ({"action": "appeal", "text": ""}, {"action": "recheck", "decision": "x"}, {"action": "?"}):
+        assert client.post(f"/audit/findings/{finding.pk}/", data).status_code in (200, 302)
+    assert "医师积分" in client.get("/audit/points/").content.decode()
+    assert w.doctor.name in client.get("/audit/points/").content.decode()
