@@ -318,7 +318,9 @@ def main() -> int:
     parser.add_argument("--chunk-days", type=int, default=1)
     parser.add_argument("--reset", action="store_true")
     parser.add_argument(
-        "--reuse", action="store_true", help="keep the lines a previous run with the same --lines/--seed loaded"
+        "--reuse",
+        action="store_true",
+        help="keep the lines a previous run with the same --lines/--seed loaded",
     )
     parser.add_argument("--seed", type=int, default=21)
     args = parser.parse_args()
@@ -332,7 +334,9 @@ def main() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM admission_stay")
         if args.reuse:
-            cursor.execute("TRUNCATE audit_finding, audit_findingevent, audit_auditchunk, audit_auditjob CASCADE")
+            cursor.execute(
+                "TRUNCATE audit_finding, audit_findingevent, audit_auditchunk, audit_auditjob CASCADE"
+            )
         elif cursor.fetchone()[0] and not args.reset:
             print("数据库中已有住院数据：请使用空的 scratch 数据库，或加 --reset 清空。", file=sys.stderr)
             return 2
