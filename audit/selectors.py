@@ -358,3 +358,50 @@ def indicators(start: datetime.date, end: datetime.date) -> list[dict[str, Any]]
             }
         )
     return result
+
+
+# --- INS-4 proposals ------------------------------------------------------------------------------
+
+# Which rules describe an insured person's own violation, and its INS-4 category (000 §2–§4):
+# I lending a card / impersonation; III repeated or over-quantity prescriptions; IV leaving the ward.
+INS4_CATEGORY = {
+    "CARD-BURST": "I",
+    "CARD-GROUP": "I",
+    "RX-1": "III",
+    "RX-2": "III",
+    "RX-3": "III",
+    "ADM-5": "IV",
+}
+
+
+@dataclass
+class Ins4Proposal:
+    category: str
+    fund_loss: Decimal
+    measures: Any
+    labels: list[str]
+
+
+def ins4_proposal(finding: Finding, on_date: datetime.date | None = None) -> Ins4Proposal | None:
+    """INS-4: the sanction a confirmed finding proposes for the insured person, with computed measures
+    (insured.rules.sanction_measures over the table in force); None when the rule is not a person's."""
+    from insured import rules as insured_rules
+    from insured import selectors as insured_selectors
+
+    category = INS4_CATEGORY.get(finding.rule_id)
+    if category is None or finding.person_id is None or finding.status not in Finding.STANDING:
+        return None
+    on_date = on_date or timezone.localdate()
+    loss = finding.deducted_amount if finding.deducted_amount is not None else finding.amount
+    try:
+        measures = insured_rules.sanction_measures(
+            category=category,
+            fund_loss=loss,
+            start_date=on_date,
+            policy=insured_selectors.sanction_policy_rows(on_date),
+        )
+    except (insured_rules.NoPolicyRow, ValueError):
+        return None
+    return Ins4Proposal(
+        category=category, fund_loss=loss, measures=measures, labels=insured_rules.measure_labels(measures)
+    )

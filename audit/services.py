@@ -389,3 +389,21 @@ def exam_record(
             },
         )
     return exam
+
+
+def finding_propose_sanction(*, actor: Any, finding: Finding):
+    """INS-4: record the proposed sanction on the insured person (insured.services computes the measures)."""
+    from insured import services as insured_services
+
+    proposal = selectors.ins4_proposal(finding)
+    if proposal is None:
+        raise DomainError("该疑点不适用参保人违规处理（INS-4）。", code="no_ins4_proposal", rule="INS-4")
+    return insured_services.sanction_record(
+        actor=actor,
+        person=finding.person,
+        category=proposal.category,
+        fund_loss=proposal.fund_loss,
+        description=finding.explanation,
+        evidence=f"稽核疑点 #{finding.pk}（{finding.rule_id}）",
+        occurred_on=finding.occurred_on,
+    )

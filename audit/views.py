@@ -88,6 +88,14 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if not has_role(request.user, *OFFICE):
             raise PermissionDenied("只有医保办可以审核疑点。")
         action = request.POST.get("action", "")
+        if action == "sanction":
+            try:
+                sanction = services.finding_propose_sanction(actor=request.user, finding=finding)
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, f"已记录参保人违规处理（INS-4 第 {sanction.category} 类）。")
+            return redirect("audit:finding", pk=pk)
         form_key, form_class = {
             "confirm": ("confirm_form", forms.ConfirmForm),
             "dismiss": ("dismiss_form", forms.DismissForm),
@@ -145,6 +153,7 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
         events=finding.events.order_by("pgh_created_at") if hasattr(finding, "events") else [],
         can_decide=has_role(request.user, *OFFICE),
         points=DoctorPointEntry.objects.filter(finding=finding),
+        proposal=selectors.ins4_proposal(finding),
     )
     return render(request, "audit/finding.html", context)
 

@@ -251,3 +251,22 @@ def test_adm_11_referral_grade(value, grade):
 
     threshold = IndicatorThreshold.objects.get(indicator="referral_pct")
     assert selectors.grade(D(value), threshold) == grade
+
+
+def test_ins_4_confirmed_ghost_bed_proposes_a_category_iv_sanction():
+    """INS-4 Cat. IV (leaving the ward): interview + key monitoring, whatever the loss."""
+    from insured.models import Sanction
+
+    w = make_world()
+    stay = make_stay(w)
+    finding = _finding(w, stay, rule="ADM-5", amount="190.00")
+    assert selectors.ins4_proposal(finding) is None  # not before a person confirms
+    services.finding_confirm(actor=None, finding=finding, deducted_amount=D("190"))
+    finding.refresh_from_db()
+    proposal = selectors.ins4_proposal(finding)
+    assert (proposal.category, proposal.fund_loss) == ("IV", D("190.00"))
+    assert proposal.measures.interview and proposal.measures.key_monitoring
+    assert not proposal.measures.settlement_changed
+    sanction = services.finding_propose_sanction(actor=None, finding=finding)
+    assert Sanction.objects.get(pk=sanction.pk).person == stay.person
+    assert selectors.ins4_proposal(_finding(w, stay, rule="FEE-3")) is None
