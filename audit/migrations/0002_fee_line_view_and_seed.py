@@ -22,8 +22,9 @@ FROM admission_chargeline c
 JOIN admission_stay s ON s.id = c.stay_id
 JOIN drug_catalog_hospitalitem hi ON hi.id = c.hospital_item_id
 WHERE c.quantity > 0 AND s.status <> 'cancelled'
-  AND NOT EXISTS (SELECT 1 FROM admission_chargeline r  -- the partial unique index on refunds answers it
-                  WHERE r.init_feedetl_sn = c.feedetl_sn AND r.init_feedetl_sn <> '')
+  -- refunded lines out: one hashed set of the (few) refunded serials per statement, read through the
+  -- partial unique index; NOT EXISTS here made the planner expect ~no rows and nest loops over millions
+  AND c.feedetl_sn NOT IN (SELECT r.init_feedetl_sn FROM admission_chargeline r WHERE r.init_feedetl_sn <> '')
 UNION ALL
 SELECT 'O'::text, o.id, 'O' || o.id, o.feedetl_sn, NULL::bigint, o.visit_id, o.visit_id, v.person_id,
        o.charged_at, v.visit_date, v.department_id, v.doctor_id, o.hospital_item_id, o.name, o.med_list_codg,
