@@ -105,24 +105,25 @@ FROM hit
 # FEE-3 per stay: bed days charged beyond the days in hospital (admission day counts, discharge day not;
 # at least one). Anchored on the discharge day. p = {"prefixes": ["001102"]}
 FEE_3_STAY = f"""
-WITH st AS MATERIALIZED (
+WITH st AS (
   SELECT s.*, greatest((s.discharged_at AT TIME ZONE {TZ})::date - (s.admitted_at AT TIME ZONE {TZ})::date, 1)
-         AS days, (s.admitted_at AT TIME ZONE {TZ})::date AS in_day
+         AS days
   FROM admission_stay s
   WHERE s.discharged_at IS NOT NULL AND s.status <> 'cancelled'
     AND (s.discharged_at AT TIME ZONE {TZ})::date BETWEEN %(start)s AND %(end)s
     AND {STAY_SCOPE.format(alias="s")}
 ), hit AS (
-  SELECT st.id, st.person_id, st.department_id, st.attending_doctor_id, st.ipt_no, st.days,
-         sum(l.quantity) AS qty, sum(l.amount) AS total, array_agg(l.line_key ORDER BY l.line_id) AS keys,
-         (st.discharged_at AT TIME ZONE {TZ})::date AS day
-  FROM st JOIN audit_fee_line l ON l.stay_id = st.id
-  -- read only the days these stays cover (the lines' day index), not every line of the table
-  WHERE l.charged_on BETWEEN (SELECT min(in_day) FROM st) AND %(end)s::date + 1
-    AND EXISTS (SELECT 1 FROM jsonb_array_elements_text(%(p)s::jsonb -> 'prefixes') AS pre(prefix)
-                WHERE l.med_list_codg LIKE pre.prefix || '%%')
-  GROUP BY st.id, st.person_id, st.department_id, st.attending_doctor_id, st.ipt_no, st.days, st.discharged_at
-  HAVING sum(l.quantity) > st.days
+  SELECT st.id, st.person_id, st.department_id, st.attending_doctor_id, st.ipt_no, st.days, b.qty, b.total,
+         b.keys, (st.discharged_at AT TIME ZONE {TZ})::date AS day
+  FROM st
+  -- per stay through the lines' (stay, day) index: a day's discharges read only their own lines
+  JOIN LATERAL (
+    SELECT sum(l.quantity) AS qty, sum(l.amount) AS total, array_agg(l.line_key ORDER BY l.line_id) AS keys
+    FROM audit_fee_line l
+    WHERE l.stay_id = st.id
+      AND EXISTS (SELECT 1 FROM jsonb_array_elements_text(%(p)s::jsonb -> 'prefixes') AS pre(prefix)
+                  WHERE l.med_list_codg LIKE pre.prefix || '%%')
+  ) b ON b.qty > st.days
 )
 SELECT 'FEE-3-STAY:' || hit.id, hit.day, hit.id, NULL::bigint, hit.person_id, hit.department_id,
        hit.attending_doctor_id, round(hit.total * (hit.qty - hit.days) / hit.qty, 2),
