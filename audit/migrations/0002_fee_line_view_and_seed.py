@@ -151,12 +151,12 @@ def seed(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("audit", "0001_audit_engine"),
-        ("admission", "__latest__"),
-        ("settlement", "__latest__"),
-        ("prescriptions", "__latest__"),
-        ("insured", "__latest__"),
-        ("drug_catalog", "__latest__"),
-        ("django_celery_beat", "__latest__"),
+        ("admission", "0003_stay_transfer_deductible"),
+        ("settlement", "0006_outpatient_charge_uploaded"),
+        ("prescriptions", "0002_seed_profiles"),
+        ("insured", "0002_seed_code_tables_and_ins4"),
+        ("drug_catalog", "0003_import_search_mapping"),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
     operations = [
