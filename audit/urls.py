@@ -11,6 +11,7 @@ urlpatterns = [
     path("jobs/", views.jobs, name="jobs"),
     path("jobs/<int:pk>/", views.job_detail, name="job"),
     path("jobs/<int:pk>/resume/", views.job_resume, name="job_resume"),
+    path("stays/<int:pk>/check/", views.stay_check, name="stay_check"),
     path("points/", views.points, name="points"),
     path("my-points/", views.my_points, name="my_points"),
     path("indicators/", views.indicators, name="indicators"),

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from audit import forms, selectors, services
+from audit import engine, forms, selectors, services
 from audit.models import AuditJob, DoctorMeasure, DoctorPointEntry, Finding
 from core.errors import DomainError
 from core.permissions import role_required
@@ -382,3 +382,17 @@ def indicators_export(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="audit-indicators-{start}-{end}.xlsx"'
     return response
+
+
+@role_required(Role.CLERK, Role.OFFICE, Role.DOCTOR, Role.ADMIN)
+def stay_check(request: HttpRequest, pk: int) -> HttpResponse:
+    """事中: every enabled rule on one stay now, before the nightly batch (the same statements)."""
+    from admission.models import Stay
+
+    stay = get_object_or_404(Stay.objects.select_related("person", "department"), pk=pk)
+    today = timezone.localdate()
+    start = timezone.localtime(stay.admitted_at).date()
+    hits = engine.check_stay(stay.pk, start=start, end=max(start, today))
+    return render(
+        request, "audit/stay_check.html", {"stay": stay, "hits": hits, "start": start, "end": today}
+    )

@@ -205,3 +205,22 @@ def test_aud_pages_render_with_data_and_bad_input_never_5xx():
         assert client.post(f"/audit/findings/{finding.pk}/", data).status_code in (200, 302)
     assert "医师积分" in client.get("/audit/points/").content.decode()
     assert w.doctor.name in client.get("/audit/points/").content.decode()
+
+
+@pytest.mark.django_db
+def test_aud_2_stay_check_page_shows_the_in_process_hits():
+    """事中: the clerk sees the duplicate (FEE-3) and the ghost bed (ADM-5) on the stay before any batch."""
+    w = make_world()
+    stay = make_stay(w)
+    charge(w, stay, "H-BED", at(5))
+    charge(w, stay, "H-BED", at(5))
+    absent(stay, at(6))
+    absent(stay, at(7))
+    clerk = Client()
+    clerk.force_login(UserFactory(username="clerk_check", roles=[Role.CLERK]))
+    text = clerk.get(f"/audit/stays/{stay.pk}/check/").content.decode()
+    assert "FEE-3 重复收费：" in text and "ADM-5 挂床住院：" in text
+    assert not Finding.objects.exists()  # nothing saved: the batch owns the queue
+    nurse = Client()
+    nurse.force_login(UserFactory(username="nurse_check", roles=[Role.NURSE]))
+    assert nurse.get(f"/audit/stays/{stay.pk}/check/").status_code == 403
