@@ -37,6 +37,7 @@ urlpatterns = [
     path("prescriptions/", include("prescriptions.urls")),
     path("admission/", include("admission.urls")),
     path("catalog/", include("drug_catalog.urls")),
+    path("audit/", include("audit.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="schema")), name="swagger-ui"),

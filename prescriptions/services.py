@@ -53,6 +53,11 @@ def prescription_issue(
     if not lines:
         raise DomainError("处方至少须有一个项目。", code="prescription_empty")
     on_date = on_date or timezone.localdate()
+    if not all(line.self_pay for line in lines):
+        from core.checks import prescriber_refusal  # AUD-5 (audit registers it), asked when prescribing
+
+        if (refusal := prescriber_refusal(doctor, on_date)) is not None:
+            raise refusal
     try:
         with transaction.atomic(durable=True):
             answer = selectors.check(

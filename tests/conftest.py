@@ -31,6 +31,7 @@ MIGRATION_SEEDS = [
     ("prescriptions.DaySupplyProfile", "prescriptions.migrations.0002_seed_profiles"),
     ("admission.AdmissionPolicy", "admission.migrations.0002_seed_policy"),
     ("diagnoses.DiagnosisRestriction", "diagnoses.migrations.0003_diagnosis_restrictions"),
+    ("audit.AuditRule", "audit.migrations.0002_fee_line_view_and_seed"),
 ]
 
 
