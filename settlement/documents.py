@@ -243,9 +243,25 @@ def _charge_rows(settlement: Settlement) -> list[dict[str, Any]]:
     from admission.models import ChargeLine
 
     if settlement.stay_id:
+        lines = ChargeLine.objects.filter(stay=settlement.stay, charged_on__lte=settlement.covers_to)
+        # Only what this settlement covers: the days an earlier mid-stay settlement paid are not its
+        # lines (SET-10's cash settlement and its manual-claim list show only the rest).
+        earlier = (
+            Settlement.objects.filter(
+                stay_id=settlement.stay_id,
+                is_final=False,
+                status=Settlement.Status.SETTLED,
+                created_at__lt=settlement.created_at,
+            )
+            .exclude(pk=settlement.pk)
+            .order_by("-covers_to")
+            .values_list("covers_to", flat=True)
+            .first()
+        )
+        if earlier is not None:
+            lines = lines.filter(charged_on__gt=earlier)
         rows = (
-            ChargeLine.objects.filter(stay=settlement.stay, charged_on__lte=settlement.covers_to)
-            .values("hospital_item__name", "med_list_codg", "insurance_class", "item_type", "unit_price")
+            lines.values("hospital_item__name", "med_list_codg", "insurance_class", "item_type", "unit_price")
             .annotate(
                 quantity=Sum("quantity"),
                 total=Sum("amount"),

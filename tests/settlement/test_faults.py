@@ -307,6 +307,10 @@ def test_cash_fallback_after_a_mid_stay_settlement_charges_only_the_rest(center)
         actor=hospital.clerk, stay=stay, idempotency_key="ms-2", reason="中心故障"
     )
     assert cash.total == D("300.00") and cash.cash_pay == D("300.00")
+    # The manual-claim package (结算清单) lists only those lines: 2 CT × 150.00 = 300.00, not 900.00.
+    from settlement.documents import settlement_list
+
+    assert settlement_list(cash)["fee_total"] == "300.00"
     center.fault(mode="ok")
     _assert_books_agree()
 
@@ -468,6 +472,7 @@ def test_lost_2401_reply_is_resolved_by_the_centers_visits(center, processed):
     assert CenterIntent.objects.filter(infno="2401", status__in=["open", "unknown"]).count() == 0
 
 
+@pytest.mark.django_db
 def test_lost_2201_reply_records_the_centers_visit(center):
     """ADM-1/ADM-8: 2201 registered at the center but the reply was lost: 5201 finds our 门诊号 and the
     visit gets the center's mdtrt_id (no second registration)."""
