@@ -30,6 +30,7 @@ urlpatterns = [
     path("<int:pk>/trauma/", views.trauma_decide, name="trauma_decide"),
     path("<int:pk>/leaves/", views.leave_add, name="leave_add"),
     path("<int:pk>/orders/", views.orders, name="orders"),
+    path("<int:pk>/consultations/", views.consultation_add, name="consultation_add"),
     path("<int:pk>/daily/<str:day>/", views.daily_list, name="daily_list"),
     path("<int:pk>/discharge-order/", views.discharge_order, name="discharge_order"),
     path("<int:pk>/discharge/", views.discharge, name="discharge"),

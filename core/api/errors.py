@@ -45,6 +45,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
+        if str(exc):  # an object-level refusal says why (e.g. another department's patient)
+            set_rollback()
+            return Response(error_body("permission_denied", str(exc)), status=status.HTTP_403_FORBIDDEN)
         exc = exceptions.PermissionDenied()
     if not isinstance(exc, exceptions.APIException):
         return None  # unexpected: Django's 500 handler answers with the same body for /api/
