@@ -205,10 +205,12 @@ STORAGES = {
 }
 
 # --- REST API ---
+# API tokens expire this long after issue and die when the user's password changes.
+API_TOKEN_TTL = timedelta(hours=env.int("API_TOKEN_TTL_HOURS", default=12))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an unauthenticated call then answers 401 with WWW-Authenticate: Token.
-        "rest_framework.authentication.TokenAuthentication",
+        "core.api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -16,6 +16,7 @@ from core.errors import DomainError, error_body
 MESSAGES: dict[str, str] = {
     "not_authenticated": "未登录或登录已过期，请重新登录。",
     "authentication_failed": "身份认证失败。",
+    "token_expired": "接口令牌已过期，请重新获取。",
     "permission_denied": "您的角色无权执行此操作。",
     "not_found": "未找到请求的对象。",
     "method_not_allowed": "不支持该请求方法。",
