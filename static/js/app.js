@@ -35,3 +35,9 @@ document.addEventListener("click", (event) => {
   document.body.classList.toggle("narrow", button.dataset.print === "narrow");
   window.print();
 });
+
+// Selects that submit their form when changed: no inline handlers (the Content-Security-Policy forbids them).
+document.addEventListener("change", (event) => {
+  const field = event.target.closest("[data-autosubmit]");
+  if (field && field.form) field.form.requestSubmit();
+});
