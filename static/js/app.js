@@ -41,3 +41,11 @@ document.addEventListener("change", (event) => {
   const field = event.target.closest("[data-autosubmit]");
   if (field && field.form) field.form.requestSubmit();
 });
+
+// Phone: the menu button opens and closes the main menu (the CSS hides it below 720 px).
+document.addEventListener("click", (event) => {
+  const toggle = event.target.closest("#nav-toggle");
+  if (!toggle) return;
+  const open = toggle.closest(".topbar").classList.toggle("nav-open");
+  toggle.setAttribute("aria-expanded", String(open));
+});
