@@ -246,7 +246,10 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "医保管理系统 API",
-    "DESCRIPTION": "Versioned API for HIS integration. Errors: {code, message, rule, errors}.",
+    "DESCRIPTION": (
+        "供医院信息系统（HIS）对接的版本化接口。令牌经 /api/v1/auth/token/ 获取，12 小时后过期（可配置），"
+        "改密码即失效；医生、护士只能处理本科室、本病区的患者。错误统一为 {code, message, rule, errors}。"
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
