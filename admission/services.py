@@ -566,6 +566,8 @@ def leave_request(
 ) -> LeaveRequest:
     if ends_at <= starts_at:
         raise DomainError("返院时间须晚于离院时间。", code="leave_period_invalid", rule="ADM-6")
+    if not reason.strip():
+        raise DomainError("请填写请假事由。", code="reason_required", rule="ADM-6")
     with transaction.atomic(durable=True):
         return LeaveRequest.objects.create(
             stay=stay,

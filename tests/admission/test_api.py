@@ -175,6 +175,10 @@ ENDPOINTS = [
     Endpoint("POST", _stay_url("charges/"), allowed={Role.CLERK, Role.NURSE}, data={}),
     Endpoint("GET", _stay_url("daily-list/"), allowed=WARD),
     Endpoint("POST", _stay_url("discharge/"), allowed={Role.CLERK}, data={}),
+    Endpoint("POST", _stay_url("discharge-order/"), allowed={Role.DOCTOR}, data={}),
+    Endpoint("POST", _stay_url("leaves/"), allowed={Role.NURSE, Role.DOCTOR}, data={}),
+    Endpoint("GET", _stay_url("orders/"), allowed=WARD),
+    Endpoint("GET", _stay_url("checklist/"), allowed=WARD),
     Endpoint("GET", "/api/v1/admissions/reviews/", allowed={Role.OFFICE}),
     Endpoint("GET", "/api/v1/admissions/referral-rate/", allowed={Role.OFFICE}),
 ]

@@ -101,6 +101,31 @@ ENDPOINTS = [
 ]
 
 
+def _home_stay_url(suffix: str):
+    """A page of a stay in the matrix users' own department and ward (tests/admission/conftest.py)."""
+
+    def url():
+        from tests.admission.factories import home_hospital
+
+        stay = Stay.objects.filter(department__code="MX01").first()
+        if stay is None:
+            make_codes()
+            stay = admit(home_hospital())
+        return f"/admission/{stay.pk}/{suffix}"
+
+    url.__name__ = f"stay/{suffix}"
+    return url
+
+
+ENDPOINTS += [
+    Endpoint("POST", _home_stay_url("discharge-order/"), allowed={Role.DOCTOR}, kind="page"),
+    Endpoint("POST", _home_stay_url("consultations/"), allowed={Role.DOCTOR}, kind="page"),
+    Endpoint("POST", _home_stay_url("charges/"), allowed={Role.CLERK, Role.NURSE}, kind="page"),
+    Endpoint("POST", _home_stay_url("leaves/"), allowed={Role.NURSE, Role.DOCTOR}, kind="page"),
+    Endpoint("GET", _home_stay_url("orders/"), allowed={Role.DOCTOR}, kind="page"),
+]
+
+
 @pytest.mark.parametrize(("endpoint", "who"), matrix_cases(ENDPOINTS))
 @pytest.mark.django_db
 def test_page_permission_matrix(endpoint, who, client_for):
