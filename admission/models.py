@@ -484,6 +484,28 @@ class LeaveRequest(TrackedModel):
 
 
 @track_history()
+class Consultation(TrackedModel):
+    """会诊: a doctor of another department invited onto a stay; he may then act on it like its
+    department's doctors (issue 19: who may touch what, per object)."""
+
+    stay = models.ForeignKey(Stay, on_delete=models.PROTECT, related_name="consultations")
+    doctor = models.ForeignKey(
+        "hospital.Practitioner", verbose_name="会诊医师", on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField("会诊目的", max_length=200)
+
+    class Meta:
+        verbose_name = "会诊"
+        verbose_name_plural = "会诊"
+        constraints = [
+            models.UniqueConstraint(fields=["stay", "doctor"], name="consultation_one_per_doctor_per_stay")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stay_id} {self.doctor_id}"
+
+
+@track_history()
 class StayReview(TrackedModel):
     """An office decision about a stay: ghost bed (ADM-5), split admission (ADM-8), no bed (ADM-5)."""
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from admission import rules, selectors, sequences
 from admission.models import (
     CardCustody,
+    Consultation,
     DiagnosisStage,
     InsuranceRegistration,
     LeaveRequest,
@@ -674,6 +675,8 @@ def leave_request(
 ) -> LeaveRequest:
     if ends_at <= starts_at:
         raise DomainError("返院时间须晚于离院时间。", code="leave_period_invalid", rule="ADM-6")
+    if not reason.strip():
+        raise DomainError("请填写请假事由。", code="reason_required", rule="ADM-6")
     with transaction.atomic(durable=True):
         return LeaveRequest.objects.create(
             stay=stay,
@@ -686,16 +689,41 @@ def leave_request(
 
 
 def leave_decide(*, actor: Any, leave: LeaveRequest, approve: bool, doctor: Practitioner) -> LeaveRequest:
-    """ADM-6: the doctor approves or refuses the leave."""
+    """ADM-6: the doctor approves or refuses the leave; nobody decides his own request."""
     with transaction.atomic(durable=True):
         locked = LeaveRequest.objects.select_for_update().get(pk=leave.pk)
         if locked.status != LeaveRequest.Status.REQUESTED:
             raise ConflictError("该请假已处理。", code="leave_decided", rule="ADM-6")
+        if locked.created_by_id is not None and locked.created_by_id == getattr(actor, "pk", None):
+            raise DomainError(
+                "不能审批自己提交的请假申请，请由其他医师审批（ADM-6）。",
+                code="own_request",
+                rule="ADM-6",
+                status_code=403,
+            )
         locked.status = LeaveRequest.Status.APPROVED if approve else LeaveRequest.Status.REFUSED
         locked.decided_by = doctor
         locked.updated_by = actor
         locked.save()
     return locked
+
+
+def consultation_invite(*, actor: Any, stay: Stay, doctor: Practitioner, reason: str) -> Consultation:
+    """会诊: invite a doctor of another department onto the stay (he may then act on it)."""
+    if doctor.kind != Practitioner.Kind.DOCTOR or not doctor.is_active:
+        raise DomainError("会诊须邀请在岗医师。", code="consultant_not_doctor")
+    if not reason.strip():
+        raise DomainError("请填写会诊目的。", code="reason_required")
+    with transaction.atomic(durable=True):
+        locked = _lock_stay(stay)
+        if not locked.is_open:
+            raise ConflictError("患者已出院，不能邀请会诊。", code="stay_closed")
+        consultation, _ = Consultation.objects.get_or_create(
+            stay=locked,
+            doctor=doctor,
+            defaults={"reason": reason.strip()[:200], "created_by": actor, "updated_by": actor},
+        )
+    return consultation
 
 
 def review_decide(*, actor: Any, review: StayReview, confirm: bool, reason: str) -> StayReview:

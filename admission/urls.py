@@ -31,6 +31,7 @@ urlpatterns = [
     path("<int:pk>/leaves/", views.leave_add, name="leave_add"),
     path("<int:pk>/orders/", views.orders, name="orders"),
     path("<int:pk>/diagnoses/", diagnosis_views.stay_diagnoses, name="diagnoses"),
+    path("<int:pk>/consultations/", views.consultation_add, name="consultation_add"),
     path("<int:pk>/daily/<str:day>/", views.daily_list, name="daily_list"),
     path("<int:pk>/daily/<str:day>/receipt/", document_views.daily_receipt, name="daily_receipt"),
     path(

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
-from admission import charges, pickers, selectors, services
+from admission import access, charges, pickers, selectors, services
 from admission.forms import (
     AdmitBoundsForm,
     ChargeForm,
@@ -43,6 +43,8 @@ from insured.models import CardRead, InsuredPerson
 from insured.selectors import mask_certno
 
 WARD_ROLES = (Role.CLERK, Role.OFFICE, Role.DOCTOR, Role.NURSE)
+CHARGERS = (Role.CLERK, Role.NURSE)
+LEAVE_ROLES = (Role.NURSE, Role.DOCTOR)
 
 
 def _back(request: HttpRequest, stay: Stay, anchor: str = "") -> HttpResponse:
@@ -75,12 +77,16 @@ def _refused(request: HttpRequest, form, back: HttpResponse) -> HttpResponse:
 def stay_list(request: HttpRequest) -> HttpResponse:
     params = request.GET
     department = params.get("department") or None
-    stays = selectors.stay_list(
-        department=int(department) if department and department.isdigit() else None,
-        status=params.get("status") or None,
-        overdue=bool(params.get("overdue")),
-        missing_custody=bool(params.get("missing_custody")),
-        query=params.get("q", "").strip(),
+    stays = access.stays_for(
+        request.user,
+        *WARD_ROLES,
+        queryset=selectors.stay_list(
+            department=int(department) if department and department.isdigit() else None,
+            status=params.get("status") or None,
+            overdue=bool(params.get("overdue")),
+            missing_custody=bool(params.get("missing_custody")),
+            query=params.get("q", "").strip(),
+        ),
     )[:300]
     today = timezone.localdate()
     rows = [{"stay": stay, "fund": selectors.fund_recognition(stay, today)} for stay in stays]
@@ -93,6 +99,7 @@ def stay_list(request: HttpRequest) -> HttpResponse:
             "statuses": Stay.Status.choices,
             "params": params,
             "today": today,
+            "can_admit": has_role(request.user, Role.CLERK),
         },
     )
 
@@ -241,7 +248,7 @@ def _stay_context(stay: Stay) -> dict[str, Any]:
 
 @role_required(*WARD_ROLES)
 def stay_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    stay = get_object_or_404(Stay, pk=pk)
+    stay = access.stay_or_403(request.user, pk, *WARD_ROLES)
     return _stay_page(request, stay)
 
 
@@ -251,12 +258,15 @@ def _stay_page(request: HttpRequest, stay: Stay, *, status: int = 200, **forms: 
         "person", "record", "department", "ward", "bed", "attending_doctor"
     ).get(pk=stay.pk)
     context = _stay_context(stay)
+    user = request.user
     context.update(
         now_dt=timezone.now(),
-        is_clerk=has_role(request.user, Role.CLERK),
-        can_charge=has_role(request.user, Role.CLERK, Role.NURSE),
-        can_order_discharge=has_role(request.user, Role.CLERK, Role.DOCTOR),
-        can_request_leave=has_role(request.user, Role.NURSE, Role.DOCTOR),
+        is_clerk=has_role(user, Role.CLERK),
+        can_charge=access.may_act_on(user, stay, *CHARGERS),
+        can_custody=has_role(user, Role.CLERK, Role.OFFICE),
+        can_order=access.may_act_on(user, stay, Role.DOCTOR),
+        can_order_discharge=access.may_act_on(user, stay, Role.DOCTOR),
+        can_request_leave=access.may_act_on(user, stay, *LEAVE_ROLES),
         **forms,
     )
     for form in forms.values():
@@ -286,7 +296,7 @@ def _action(request: HttpRequest, stay: Stay, call, success: str, anchor: str = 
 def charge_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Keyboard charge entry: an order (picked by code or pinyin), a quantity, Enter. A refused entry
     re-renders the stay page with the entry as typed and the problem beside the field."""
-    stay = get_object_or_404(Stay, pk=pk)
+    stay = access.stay_or_403(request.user, pk, *CHARGERS)
     form = ChargeForm(request.POST, stay=stay)
     if form.is_valid():
         data = form.cleaned_data
@@ -312,7 +322,7 @@ def charge_add(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.CLERK, Role.NURSE)
 @require_POST
 def charge_refund(request: HttpRequest, pk: int, charge_id: int) -> HttpResponse:
-    stay = get_object_or_404(Stay, pk=pk)
+    stay = access.stay_or_403(request.user, pk, *CHARGERS)
     line = get_object_or_404(ChargeLine, pk=charge_id, stay=stay)
     form = RefundForm(request.POST)
     if not form.is_valid():
@@ -329,7 +339,7 @@ def charge_refund(request: HttpRequest, pk: int, charge_id: int) -> HttpResponse
 @role_required(Role.CLERK, Role.NURSE)
 @require_POST
 def consent_add(request: HttpRequest, pk: int) -> HttpResponse:
-    stay = get_object_or_404(Stay, pk=pk)
+    stay = access.stay_or_403(request.user, pk, *CHARGERS)
     form = ConsentForm(request.POST)
     if not form.is_valid():
         return _refused(request, form, _back(request, stay, "#charges"))
@@ -386,7 +396,12 @@ def custody(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.CLERK, Role.NURSE)
 def daily_list(request: HttpRequest, pk: int, day: str) -> HttpResponse:
-    stay = get_object_or_404(Stay.objects.select_related("person", "ward", "bed", "department"), pk=pk)
+    stay = access.stay_or_403(
+        request.user,
+        pk,
+        *CHARGERS,
+        queryset=Stay.objects.select_related("person", "ward", "bed", "department"),
+    )
     try:
         the_day = parse_date(day)
     except ValueError:
@@ -414,10 +429,11 @@ def daily_list(request: HttpRequest, pk: int, day: str) -> HttpResponse:
     )
 
 
-@role_required(Role.CLERK, Role.DOCTOR)
+@role_required(Role.DOCTOR)
 @require_POST
 def discharge_order(request: HttpRequest, pk: int) -> HttpResponse:
-    stay = get_object_or_404(Stay, pk=pk)
+    """ADM-10: a doctor's order; the clerk sees its state on the stay page and discharges after it."""
+    stay = access.stay_or_403(request.user, pk, Role.DOCTOR)
     return _action(
         request,
         stay,
@@ -612,20 +628,30 @@ def trauma_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.DOCTOR)
 def my_patients(request: HttpRequest) -> HttpResponse:
+    """The open stays of the doctor's department, those he attends and those he consults on."""
     doctor = getattr(request.user, "practitioner", None)
-    stays = Stay.objects.open().select_related("person", "ward", "bed").order_by("ward__code", "bed__number")
-    stays = (
-        stays.filter(Q(attending_doctor=doctor) | Q(department=doctor.department)) if doctor else stays.none()
+    stays = access.stays_for(
+        request.user,
+        Role.DOCTOR,
+        queryset=Stay.objects.open()
+        .select_related("person", "ward", "bed", "department", "attending_doctor")
+        .order_by("ward__code", "bed__number"),
     )
     leaves = LeaveRequest.objects.filter(stay__in=stays, status=LeaveRequest.Status.REQUESTED).select_related(
         "stay__person"
     )
-    return render(request, "admission/my_patients.html", {"stays": stays, "leaves": leaves, "doctor": doctor})
+    return render(
+        request,
+        "admission/my_patients.html",
+        {"stays": stays, "leaves": leaves, "doctor": doctor, "user_id": request.user.pk},
+    )
 
 
 @role_required(Role.DOCTOR)
 def orders(request: HttpRequest, pk: int) -> HttpResponse:
-    stay = get_object_or_404(Stay.objects.select_related("person", "ward", "bed"), pk=pk)
+    stay = access.stay_or_403(
+        request.user, pk, Role.DOCTOR, queryset=Stay.objects.select_related("person", "ward", "bed")
+    )
     doctor = getattr(request.user, "practitioner", None)
     initial = {"quantity": "1", "kind": Order.Kind.TEMPORARY}
     form = (
@@ -660,6 +686,10 @@ def orders(request: HttpRequest, pk: int) -> HttpResponse:
             "orders": stay.orders.select_related("hospital_item", "doctor").order_by("-ordered_at"),
             "kinds": Order.Kind.choices,
             "form": form,
+            "consultations": stay.consultations.select_related("doctor__department"),
+            "consultants": Practitioner.objects.filter(kind="doctor", is_active=True)
+            .exclude(department_id=stay.department_id)
+            .select_related("department"),
         },
         status=400 if form.errors else 200,
     )
@@ -669,6 +699,7 @@ def orders(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def leave_decide(request: HttpRequest, leave_id: int) -> HttpResponse:
     leave = get_object_or_404(LeaveRequest, pk=leave_id)
+    access.require_stay(request.user, leave.stay, Role.DOCTOR)
     doctor = getattr(request.user, "practitioner", None)
     try:
         if doctor is None:
@@ -684,7 +715,7 @@ def leave_decide(request: HttpRequest, leave_id: int) -> HttpResponse:
 @role_required(Role.NURSE, Role.DOCTOR)
 @require_POST
 def leave_add(request: HttpRequest, pk: int) -> HttpResponse:
-    stay = get_object_or_404(Stay, pk=pk)
+    stay = access.stay_or_403(request.user, pk, *LEAVE_ROLES)
     form = LeaveForm(request.POST)
     if not form.is_valid():
         return _refused(request, form, _back(request, stay))
@@ -701,6 +732,23 @@ def leave_add(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "已提交请假，待医师批准（ADM-6）。",
     )
+
+
+@role_required(Role.DOCTOR)
+@require_POST
+def consultation_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """会诊: a doctor of the stay invites a doctor of another department onto it."""
+    stay = access.stay_or_403(request.user, pk, Role.DOCTOR)
+    consultant = get_object_or_404(Practitioner, pk=request.POST.get("doctor") or 0)
+    try:
+        services.consultation_invite(
+            actor=request.user, stay=stay, doctor=consultant, reason=request.POST.get("reason", "")
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"已邀请 {consultant.name} 会诊。")
+    return redirect("admission:orders", pk=pk)
 
 
 @role_required(*WARD_ROLES)
@@ -735,7 +783,12 @@ def hospital_item_search(request: HttpRequest) -> JsonResponse:
 @role_required(Role.CLERK, Role.NURSE)
 def consent_form(request: HttpRequest, pk: int) -> HttpResponse:
     """FEE-4: the printable 自费项目协议书 the patient signs before a self-paid item is charged."""
-    stay = get_object_or_404(Stay.objects.select_related("person", "ward", "bed", "department"), pk=pk)
+    stay = access.stay_or_403(
+        request.user,
+        pk,
+        *CHARGERS,
+        queryset=Stay.objects.select_related("person", "ward", "bed", "department"),
+    )
     item = HospitalItem.objects.filter(pk=_pk(request.GET.get("hospital_item")) or 0).first()
     return render(
         request,

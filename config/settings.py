@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
     "pghistory.admin",
     "django_celery_beat",
     "django_htmx",
+    "csp",
     # ours
     "core",
     "hospital",
@@ -79,6 +81,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After whitenoise: static files keep their caching; pages and API answers are never stored.
+    "core.middleware.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -186,6 +191,23 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("DJANGO_BEHIND_TLS_PROXY", False) else None
 )
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): nothing from outside the hospital's own server. Scripts are our
+# vendored files (an inline <script> needs nonce="{{ request.csp_nonce }}", no inline handlers);
+# styles allow inline because templates use style="" and htmx adds its indicator style.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- Bounds on what a request may carry (answered in Chinese, never a server error) ---
 # gunicorn's --limit-request-line (config/devstack.py) lets a request line of up to 8190 bytes through;
@@ -224,10 +246,12 @@ STORAGES = {
 }
 
 # --- REST API ---
+# API tokens expire this long after issue and die when the user's password changes.
+API_TOKEN_TTL = timedelta(hours=env.int("API_TOKEN_TTL_HOURS", default=12))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an unauthenticated call then answers 401 with WWW-Authenticate: Token.
-        "rest_framework.authentication.TokenAuthentication",
+        "core.api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -241,13 +265,17 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "医保管理系统 API",
-    "DESCRIPTION": "Versioned API for HIS integration. Errors: {code, message, rule, errors}.",
+    "DESCRIPTION": (
+        "供医院信息系统（HIS）对接的版本化接口。令牌经 /api/v1/auth/token/ 获取，12 小时后过期（可配置），"
+        "改密码即失效；医生、护士只能处理本科室、本病区的患者。错误统一为 {code, message, rule, errors}。"
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
+    # No online validator badge: the intranet has no internet and the CSP allows only this server.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SCHEMA_PATH_PREFIX": r"/api/v1",
 }
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core import views as core_views
 from settlement.api import urls as settlement_api
@@ -40,8 +40,11 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="schema")), name="swagger-ui"),
-    path("api/redoc/", login_required(SpectacularRedocView.as_view(url_name="schema")), name="redoc"),
+    # Swagger UI from drf-spectacular-sidecar (vendored), its init script served as a file for the CSP.
+    # No Redoc: its page loads web fonts from the internet, which the hospital intranet does not reach.
+    path(
+        "api/docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="swagger-ui"
+    ),
 ]
 
 handler400 = "core.views.handler400"

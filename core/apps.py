@@ -15,6 +15,9 @@ class CoreConfig(AppConfig):
         # including those of models added by later migrations.
         post_migrate.connect(roles.sync_role_permissions_signal, dispatch_uid="core.sync_role_permissions")
         register_foundation_panels()
+        from .admin_labels import apply_chinese_admin_labels
+
+        apply_chinese_admin_labels()
         for role in roles.Role:
             register_nav(
                 NavItem(f"{role.label}工作台", "role_home", (role,), order=0, url_kwargs={"role": role.value})

@@ -1,6 +1,10 @@
-"""Requests refused before any view runs: an over-long query string (a pasted essay in a search box),
-a body larger than the upload limit, or a NUL character in a parameter (no keyboard types one, and
-PostgreSQL cannot store it). Answered in Chinese — a page, or the one error body for /api/."""
+"""Middleware of the whole site.
+
+RequestBoundsMiddleware: requests refused before any view runs — an over-long query string (a pasted
+essay in a search box), a body larger than the upload limit, or a NUL character in a parameter (no
+keyboard types one, and PostgreSQL cannot store it). Answered in Chinese — a page, or the one error
+body for /api/ (issue 19, item 1).
+NoStoreMiddleware: response headers for personal data (issue 19, item 9)."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 
 
 class RequestBoundsMiddleware:
@@ -55,3 +60,17 @@ def _has_nul(request: HttpRequest) -> bool:
     if content_type.startswith("application/json"):
         return b"\\u0000" in request.body or b"\x00" in request.body
     return False
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every page and API answer: they carry patients' data, and a
+    shared window PC or a proxy must keep none of it. Static files (whitenoise, earlier in the
+    chain) keep their long-lived caching."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        add_never_cache_headers(response)
+        return response

@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.signals import user_logged_out
+from django.db.models.signals import pre_save
 from django.dispatch import receiver
 
 
@@ -7,3 +9,15 @@ from django.dispatch import receiver
 def tell_user_logged_out(sender, request, user, **kwargs):
     if request is not None:
         messages.info(request, "您已安全退出。")
+
+
+@receiver(pre_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="core.revoke_tokens_on_password_change")
+def revoke_tokens_on_password_change(sender, instance, update_fields=None, **kwargs):
+    """A password change ends every API token of the user (issue 19, item 9)."""
+    if instance.pk is None or (update_fields is not None and "password" not in update_fields):
+        return
+    from rest_framework.authtoken.models import Token
+
+    stored = sender.objects.filter(pk=instance.pk).values_list("password", flat=True).first()
+    if stored is not None and stored != instance.password:
+        Token.objects.filter(user_id=instance.pk).delete()

@@ -162,14 +162,16 @@ def mapping_export(request):
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from core.spreadsheet import safe_row
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "目录对照"
-    sheet.append(selectors.MAPPING_EXPORT_COLUMNS)
+    sheet.append(safe_row(selectors.MAPPING_EXPORT_COLUMNS))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in selectors.mapping_export_rows():
-        sheet.append(row)
+        sheet.append(safe_row(row))  # a name like "=HYPERLINK(…)" stays text, never a formula
     for column in ("F", "G"):
         for cell in sheet[column][1:]:
             cell.number_format = "yyyy-mm-dd"

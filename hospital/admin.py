@@ -28,7 +28,7 @@ class BedAdmin(TrackedAdmin):
 
 @admin.register(Practitioner)
 class PractitionerAdmin(TrackedAdmin):
-    list_display = ("staff_no", "name", "kind", "title", "insurance_code", "department", "is_active")
-    list_filter = ("kind", "department", "is_active")
+    list_display = ("staff_no", "name", "kind", "title", "insurance_code", "department", "ward", "is_active")
+    list_filter = ("kind", "department", "ward", "is_active")
     search_fields = ("staff_no", "name", "insurance_code")
     autocomplete_fields = ("user",)

@@ -23,7 +23,7 @@ DEPARTMENTS = [
     ("3201", "医学影像科", "A32", []),
 ]
 
-# staff no, name, kind, title, department code, login username (or None)
+# staff no, name, kind, title, department code, login username (or None); nurses work on one ward
 PRACTITIONERS = [
     ("D0001", "张建国", "doctor", "chief", "0301", "doctor"),
     ("D0002", "陈立华", "doctor", "associate_chief", "0302", None),
@@ -36,6 +36,7 @@ PRACTITIONERS = [
     ("N0001", "刘护士", "nurse", "head_nurse", "0301", "nurse"),
     ("N0002", "黄敏", "nurse", "nurse", "0401", None),
 ]
+NURSE_WARDS = {"N0001": "W301", "N0002": "W401"}
 
 
 def seed(log) -> None:
@@ -68,6 +69,7 @@ def seed(log) -> None:
                 "kind": kind,
                 "title": title,
                 "department": departments[dept],
+                "ward": Ward.objects.filter(code=NURSE_WARDS.get(staff_no, "")).first(),
                 "insurance_code": f"{prefix}{REGION}{staff_no[1:]:0>6}",
                 "user": users.filter(username=username).first() if username else None,
             },

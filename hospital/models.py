@@ -112,6 +112,15 @@ class Practitioner(TrackedModel):
     department = models.ForeignKey(
         Department, verbose_name="科室", on_delete=models.PROTECT, related_name="practitioners"
     )
+    ward = models.ForeignKey(
+        Ward,
+        verbose_name="所属病区",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="practitioners",
+        help_text="护士只能处理本病区的住院患者；未填时为本科室的全部病区",
+    )
     is_active = models.BooleanField("在岗", default=True)
 
     class Meta:

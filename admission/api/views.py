@@ -7,11 +7,12 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from admission import charges, selectors, services
+from admission import access, charges, selectors, services
 from admission.api import serializers as s
 from admission.models import ChargeLine, InsuranceRegistration, LeaveRequest, Order, Stay, StayReview
 from core.api.permissions import role_permission
@@ -36,6 +37,16 @@ def _stays():
     return Stay.objects.select_related(
         "person", "record", "department", "ward", "bed", "attending_doctor"
     ).prefetch_related("diagnoses", "registrations")
+
+
+def _scoped_stay(view: APIView, pk: int) -> Stay:
+    """The stay `pk`, refused (403) outside the user's department/ward for the roles this view
+    admits for the request's method (issue 19: who may touch what, per object)."""
+    permission = view.permission_classes[0]
+    roles = tuple(permission.allowed_roles)
+    if view.request.method in SAFE_METHODS:
+        roles += tuple(permission.allowed_read_roles)
+    return access.stay_or_403(view.request.user, pk, *roles)
 
 
 def _get(model, message: str, **lookup):
@@ -96,7 +107,8 @@ class AdmissionListApi(APIView):
             overdue=params.get("overdue") in ("1", "true"),
             missing_custody=params.get("missing_custody") in ("1", "true"),
             query=params.get("q", "").strip(),
-        ).prefetch_related("diagnoses", "registrations")[:500]
+        ).prefetch_related("diagnoses", "registrations")
+        stays = access.stays_for(request.user, *WARD_ROLES, queryset=stays)[:500]
         return Response(s.StaySerializer(stays, many=True, context={"request": request}).data)
 
     @extend_schema(request=s.AdmitSerializer, responses={201: s.StaySerializer}, summary="办理入院")
@@ -139,7 +151,7 @@ class AdmissionDetailApi(APIView):
 
     @extend_schema(responses=s.StaySerializer, summary="住院详情")
     def get(self, request: Request, pk: int) -> Response:
-        stay = get_object_or_404(Stay, pk=pk)
+        stay = _scoped_stay(self, pk)
         body = _stay_body(stay, request)
         body["totals"] = {k: str(v) for k, v in selectors.charge_totals(stay).items()}
         body["discharge_missing"] = selectors.discharge_missing(stay)
@@ -152,7 +164,7 @@ class StayActionApi(APIView):
     serializer = None
 
     def stay(self, pk: int) -> Stay:
-        return get_object_or_404(Stay, pk=pk)
+        return _scoped_stay(self, pk)
 
     def data(self, request: Request) -> dict:
         body = self.serializer(data=request.data)
@@ -250,6 +262,7 @@ class LeaveDecisionApi(APIView):
     )
     def post(self, request: Request, leave_id: int) -> Response:
         leave = get_object_or_404(LeaveRequest, pk=leave_id)
+        access.require_stay(request.user, leave.stay, Role.DOCTOR)
         body = s.LeaveDecisionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         leave = services.leave_decide(
@@ -297,7 +310,7 @@ class OrderApi(StayActionApi):
 
     @extend_schema(responses=s.OrderSerializer(many=True), summary="医嘱列表")
     def get(self, request: Request, pk: int) -> Response:
-        orders = Order.objects.filter(stay_id=pk).select_related("hospital_item", "doctor")
+        orders = Order.objects.filter(stay=self.stay(pk)).select_related("hospital_item", "doctor")
         return Response(s.OrderSerializer(orders, many=True).data)
 
     @extend_schema(request=s.OrderInSerializer, responses={201: s.OrderSerializer}, summary="开医嘱（医师）")
@@ -324,7 +337,7 @@ class ChargeApi(StayActionApi):
 
     @extend_schema(responses=s.ChargeLineSerializer(many=True), summary="费用明细")
     def get(self, request: Request, pk: int) -> Response:
-        lines = ChargeLine.objects.filter(stay_id=pk).select_related(
+        lines = ChargeLine.objects.filter(stay=self.stay(pk)).select_related(
             "order", "hospital_item", "ordering_department", "ordering_doctor"
         )
         return Response(s.ChargeLineSerializer(lines, many=True).data)
@@ -384,6 +397,7 @@ class RefundApi(APIView):
     )
     def post(self, request: Request, charge_id: int) -> Response:
         line = get_object_or_404(ChargeLine, pk=charge_id)
+        access.require_stay(request.user, line.stay, Role.CLERK, Role.NURSE)
         body = s.RefundSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         refund = charges.charge_refund(actor=request.user, line=line, **body.validated_data)
@@ -417,7 +431,7 @@ class DailyListApi(APIView):
 
     @extend_schema(parameters=[OpenApiParameter("day", str)], summary="每日费用清单（ADM-9）")
     def get(self, request: Request, pk: int) -> Response:
-        stay = get_object_or_404(Stay, pk=pk)
+        stay = _scoped_stay(self, pk)
         day = query_date(request.query_params, "day") or timezone.localdate()
         listing = selectors.daily_list(stay, day)
         return Response(
@@ -445,13 +459,15 @@ class DailyListApi(APIView):
         body = s.AckSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         ack = charges.daily_list_acknowledge(
-            actor=request.user, stay=get_object_or_404(Stay, pk=pk), **body.validated_data
+            actor=request.user, stay=_scoped_stay(self, pk), **body.validated_data
         )
         return Response({"day": ack.day, "signer": ack.signer, "signed_at": ack.signed_at}, status=201)
 
 
 class DischargeOrderApi(StayActionApi):
-    permission_classes = [role_permission(Role.DOCTOR, Role.CLERK)]
+    """ADM-10: a doctor's order, on a stay of his department (the clerk reads its state)."""
+
+    permission_classes = [role_permission(Role.DOCTOR)]
     serializer = s.DischargeOrderSerializer
 
     @extend_schema(
@@ -467,7 +483,7 @@ class ChecklistApi(APIView):
 
     @extend_schema(summary="出院核对清单（ADM-10）")
     def get(self, request: Request, pk: int) -> Response:
-        missing = selectors.discharge_missing(get_object_or_404(Stay, pk=pk))
+        missing = selectors.discharge_missing(_scoped_stay(self, pk))
         return Response({"ok": not missing, "missing": missing})
 
 

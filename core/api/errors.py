@@ -16,6 +16,7 @@ from core.errors import DomainError, error_body, flatten_errors
 MESSAGES: dict[str, str] = {
     "not_authenticated": "未登录或登录已过期，请重新登录。",
     "authentication_failed": "身份认证失败。",
+    "token_expired": "接口令牌已过期，请重新获取。",
     "permission_denied": "您的角色无权执行此操作。",
     "not_found": "未找到请求的对象。",
     "method_not_allowed": "不支持该请求方法。",
@@ -34,6 +35,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
+        if str(exc):  # an object-level refusal says why (e.g. another department's patient)
+            set_rollback()
+            return Response(error_body("permission_denied", str(exc)), status=status.HTTP_403_FORBIDDEN)
         exc = exceptions.PermissionDenied()
     if not isinstance(exc, exceptions.APIException):
         return None  # unexpected: Django's 500 handler answers with the same body for /api/

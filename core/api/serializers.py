@@ -22,3 +22,6 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField()
+    expires_at = serializers.DateTimeField(
+        help_text="过期时间（API_TOKEN_TTL_HOURS，默认 12 小时）；改密码后立即失效"
+    )

@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.authentication import token_expired, token_expires_at
 from core.api.permissions import AnyRole
 from core.api.serializers import MeSerializer, TokenRequestSerializer, TokenResponseSerializer
 from core.errors import DomainError
@@ -59,5 +60,10 @@ class TokenObtainApi(APIView):
             )
         if user is None or not user.is_active:
             raise DomainError("用户名或密码错误。", code="invalid_credentials", status_code=401)
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        token = Token.objects.filter(user=user).first()
+        if token is not None and token_expired(token):
+            token.delete()
+            token = None
+        if token is None:
+            token = Token.objects.create(user=user)
+        return Response({"token": token.key, "expires_at": token_expires_at(token)})

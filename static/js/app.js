@@ -35,3 +35,17 @@ document.addEventListener("click", (event) => {
   document.body.classList.toggle("narrow", button.dataset.print === "narrow");
   window.print();
 });
+
+// Selects that submit their form when changed: no inline handlers (the Content-Security-Policy forbids them).
+document.addEventListener("change", (event) => {
+  const field = event.target.closest("[data-autosubmit]");
+  if (field && field.form) field.form.requestSubmit();
+});
+
+// Phone: the menu button opens and closes the main menu (the CSS hides it below 720 px).
+document.addEventListener("click", (event) => {
+  const toggle = event.target.closest("#nav-toggle");
+  if (!toggle) return;
+  const open = toggle.closest(".topbar").classList.toggle("nav-open");
+  toggle.setAttribute("aria-expanded", String(open));
+});

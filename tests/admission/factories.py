@@ -13,6 +13,7 @@ from admission import charges, services
 from admission.models import Order, Stay
 from diagnoses.models import DiagnosisCode
 from drug_catalog.models import CatalogItem, CatalogVersion, HospitalItem
+from hospital.models import Practitioner, Ward
 from insured.models import CardRead, Credential
 from tests.factories import BedFactory, DepartmentFactory, PractitionerFactory, UserFactory, WardFactory
 from tests.insured.factories import make_person, make_reader
@@ -47,6 +48,30 @@ def make_hospital(beds: int = 4) -> Hospital:
         doctor=PractitionerFactory(department=department, name="张建国"),
         clerk=UserFactory(username=f"clerk_{department.pk}"),
     )
+
+
+def home_hospital() -> Hospital:
+    """The department and ward of the permission-matrix users (tests/admission/conftest.py): a matrix
+    stay admitted here is "their own", so the matrix checks roles and the scope tests check objects."""
+    department = DepartmentFactory(code="MX01", name="矩阵内科")
+    ward = Ward.objects.filter(code="MXW01").first() or WardFactory(
+        code="MXW01", department=department, name="矩阵内科病区"
+    )
+    beds = list(ward.beds.all()) or [BedFactory(ward=ward, number=f"{n + 1:02d}") for n in range(4)]
+    doctor = Practitioner.objects.filter(staff_no="MXD01").first() or PractitionerFactory(
+        staff_no="MXD01", department=department, name="矩阵主治"
+    )
+    return Hospital(department, ward, beds, doctor, UserFactory(username="clerk_matrix"))
+
+
+def give_practitioner(user, role, hospital: Hospital) -> None:
+    """Make a doctor or nurse user a practitioner of `hospital` (a nurse works on its ward)."""
+    if role == "doctor":
+        PractitionerFactory(user=user, department=hospital.department)
+    elif role == "nurse":
+        PractitionerFactory(
+            user=user, department=hospital.department, ward=hospital.ward, kind=Practitioner.Kind.NURSE
+        )
 
 
 def make_codes() -> None:

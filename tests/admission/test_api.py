@@ -18,10 +18,11 @@ from tests.matrix import Endpoint, check_access, matrix_cases
 pytestmark = pytest.mark.django_db
 
 
-def client_with(role, practitioner_department=None):
+def client_with(role, practitioner_department=None, ward=None):
     user = UserFactory(roles=[role])
     if practitioner_department is not None:
-        PractitionerFactory(user=user, department=practitioner_department)
+        kind = "nurse" if role == Role.NURSE else "doctor"
+        PractitionerFactory(user=user, department=practitioner_department, ward=ward, kind=kind)
     client = Client()
     client.force_login(user)
     return client, user
@@ -39,7 +40,7 @@ def test_admit_charge_list_and_discharge_through_the_api(center):
     center.enrol(person)
     clerk, clerk_user = client_with(Role.CLERK)
     doctor, _ = client_with(Role.DOCTOR, hospital.department)
-    nurse, _ = client_with(Role.NURSE)
+    nurse, _ = client_with(Role.NURSE, hospital.department, hospital.ward)
     read = confirmed_read(person, clerk_user)
 
     admitted = post(
@@ -152,11 +153,10 @@ def _stay_url(suffix=""):
     def url():
         stay = Stay.objects.order_by("pk").last()
         if stay is None:
-            hospital = make_hospital()
             make_codes()
-            from tests.admission.factories import admit
+            from tests.admission.factories import admit, home_hospital
 
-            stay = admit(hospital)
+            stay = admit(home_hospital())
         return f"/api/v1/admissions/{stay.pk}/{suffix}"
 
     url.__name__ = f"stay/{suffix}"
@@ -175,6 +175,10 @@ ENDPOINTS = [
     Endpoint("POST", _stay_url("charges/"), allowed={Role.CLERK, Role.NURSE}, data={}),
     Endpoint("GET", _stay_url("daily-list/"), allowed=WARD),
     Endpoint("POST", _stay_url("discharge/"), allowed={Role.CLERK}, data={}),
+    Endpoint("POST", _stay_url("discharge-order/"), allowed={Role.DOCTOR}, data={}),
+    Endpoint("POST", _stay_url("leaves/"), allowed={Role.NURSE, Role.DOCTOR}, data={}),
+    Endpoint("GET", _stay_url("orders/"), allowed=WARD),
+    Endpoint("GET", _stay_url("checklist/"), allowed=WARD),
     Endpoint("GET", "/api/v1/admissions/reviews/", allowed={Role.OFFICE}),
     Endpoint("GET", "/api/v1/admissions/referral-rate/", allowed={Role.OFFICE}),
 ]

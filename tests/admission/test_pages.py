@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from admission import charges
+from admission import charges, services
 from admission.models import ChargeLine, DailyListAcknowledgement, Stay, StayReview
 from core.roles import Role
 from insured.rules import reader_mac
@@ -102,6 +102,31 @@ ENDPOINTS = [
 ]
 
 
+def _home_stay_url(suffix: str):
+    """A page of a stay in the matrix users' own department and ward (tests/admission/conftest.py)."""
+
+    def url():
+        from tests.admission.factories import home_hospital
+
+        stay = Stay.objects.filter(department__code="MX01").first()
+        if stay is None:
+            make_codes()
+            stay = admit(home_hospital())
+        return f"/admission/{stay.pk}/{suffix}"
+
+    url.__name__ = f"stay/{suffix}"
+    return url
+
+
+ENDPOINTS += [
+    Endpoint("POST", _home_stay_url("discharge-order/"), allowed={Role.DOCTOR}, kind="page"),
+    Endpoint("POST", _home_stay_url("consultations/"), allowed={Role.DOCTOR}, kind="page"),
+    Endpoint("POST", _home_stay_url("charges/"), allowed={Role.CLERK, Role.NURSE}, kind="page"),
+    Endpoint("POST", _home_stay_url("leaves/"), allowed={Role.NURSE, Role.DOCTOR}, kind="page"),
+    Endpoint("GET", _home_stay_url("orders/"), allowed={Role.DOCTOR}, kind="page"),
+]
+
+
 @pytest.mark.parametrize(("endpoint", "who"), matrix_cases(ENDPOINTS))
 @pytest.mark.django_db
 def test_page_permission_matrix(endpoint, who, client_for):
@@ -176,7 +201,12 @@ def test_clerk_reads_card_admits_charges_prints_daily_list_and_discharges(page, 
     assert DailyListAcknowledgement.objects.filter(stay=stay).exists()
 
     page.goto(f"{live_server.url}/admission/{stay.pk}/")
-    page.click("text=出院医嘱（开始出院核对）")
+    # ADM-10: the discharge order is the doctor's; the clerk sees its state and no button for it.
+    assert "未开出院医嘱" in page.locator("#discharge-order-state").inner_text()
+    assert page.locator("text=出院医嘱（开始出院核对）").count() == 0
+    services.discharge_order(actor=hospital.clerk, stay=stay)  # the ward doctor orders discharge
+    page.reload()
+    page.click("text=出院核对与办理")
     page.wait_for_url("**/discharge/")
     page.click("#discharge-submit")
     page.wait_for_url(f"**/admission/{stay.pk}/")
@@ -190,7 +220,9 @@ def test_discharge_page_records_way_diagnosis_and_operation():
     hospital = make_hospital()
     stay = admit(hospital)
     clerk, _ = logged_in(Role.CLERK)
-    clerk.post(f"/admission/{stay.pk}/discharge-order/")
+    doctor, doctor_user = logged_in(Role.DOCTOR)
+    PractitionerFactory(user=doctor_user, department=hospital.department)
+    assert doctor.post(f"/admission/{stay.pk}/discharge-order/").status_code == 302
     response = clerk.post(
         f"/admission/{stay.pk}/discharge/",
         {
@@ -216,7 +248,8 @@ def test_nurse_requests_leave_and_the_doctor_approves_it():
     """ADM-6: the nurse records the leave on the stay page; the doctor approves it on 我的患者."""
     hospital = make_hospital()
     stay = admit(hospital)
-    nurse, _ = logged_in(Role.NURSE)
+    nurse, nurse_user = logged_in(Role.NURSE)
+    PractitionerFactory(user=nurse_user, department=hospital.department, ward=hospital.ward, kind="nurse")
     page = nurse.get(f"/admission/{stay.pk}/").content.decode()
     assert "提交请假" in page
     start = timezone.localtime() + datetime.timedelta(hours=1)

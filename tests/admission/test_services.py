@@ -22,6 +22,7 @@ from tests.admission.factories import (
     make_hospital,
     order,
 )
+from tests.factories import UserFactory
 from tests.insured.factories import make_person
 
 pytestmark = pytest.mark.django_db
@@ -198,7 +199,8 @@ def test_two_absences_make_a_ghost_bed_but_approved_leave_does_not(hospital):
         ends_at=t0 + datetime.timedelta(hours=6),
         reason="回家取物",
     )
-    services.leave_decide(actor=hospital.clerk, leave=leave, approve=True, doctor=hospital.doctor)
+    ward_doctor = UserFactory(username="ward_doctor")  # not who asked: nobody approves his own request
+    services.leave_decide(actor=ward_doctor, leave=leave, approve=True, doctor=hospital.doctor)
     services.round_record(
         actor=hospital.clerk, stay=stay, finding="on_leave", inspected_at=t0 + datetime.timedelta(hours=1)
     )

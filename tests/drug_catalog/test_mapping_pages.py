@@ -209,3 +209,15 @@ def test_import_page_checks_its_own_fields(client_for):
     assert response.status_code == 400
     for message in ("请选择要导入的文件", "目录区划应为 6 位数字", "必填。", "请填写生效日期"):
         assert message in html
+
+
+def test_export_never_writes_a_formula(client_for):
+    """Issue 19: a hospital item named "=HYPERLINK(…)" is exported as text, not as a live formula."""
+    HospitalItemFactory(medins_list_codg="H0009", name='=HYPERLINK("http://evil.example","点击")')
+    HospitalItemFactory(medins_list_codg="-H10", name="@SUM(1+1)")
+    response = client_for(Role.OFFICE).get("/catalog/mapping/export.xlsx")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row]
+    assert all(cell.data_type != "f" for cell in cells)
+    names = {row[0].value: row[1].value for row in sheet.iter_rows(min_row=2)}
+    assert names == {"'-H10": "'@SUM(1+1)", "H0009": '\'=HYPERLINK("http://evil.example","点击")'}
