@@ -11,15 +11,15 @@ from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from core.workdays import CalendarUnknown, add_working_days, is_working_day
+from core.workdays import add_working_days, is_working_day
 
-__all__ = ["CalendarUnknown", "add_working_days", "is_working_day"]
+__all__ = ["add_working_days", "is_working_day"]
 
 
 def formalities_deadline(
     admitted_on: datetime.date,
     working_days: int = 3,
-    is_workday: Callable[[datetime.date], bool] = is_working_day,
+    is_workday: Callable[[datetime.date], bool] | None = None,
 ) -> datetime.date:
     """ADM-3: an emergency admission's insurance formalities are due by the end of the third
     working day after the admission day (001 §12)."""
@@ -31,7 +31,7 @@ def formalities_overdue(
     completed_on: datetime.date | None,
     today: datetime.date,
     working_days: int = 3,
-    is_workday: Callable[[datetime.date], bool] = is_working_day,
+    is_workday: Callable[[datetime.date], bool] | None = None,
 ) -> bool:
     """ADM-3: overdue (stay not recognised for the fund) when not completed by the deadline."""
     return deadline_passed(formalities_deadline(admitted_on, working_days, is_workday), completed_on, today)

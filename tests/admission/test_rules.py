@@ -1,46 +1,64 @@
 """Admission rules with the regulations' numbers (ADM-3, ADM-5, ADM-7, ADM-8, ADM-10, ADM-11)."""
 
 import datetime
+import functools
 from decimal import Decimal
 
 import pytest
 
 from admission import rules
+from core import workdays
 
 D = datetime.date
+
+
+# The 2026 rows the calendar needs here, as plain data (the seeded table is tested in
+# tests/core/test_workdays.py): National Day 10-01..10-07 off, Saturday 10-10 worked.
+CALENDAR_2026 = workdays.YearCalendar(
+    year=2026,
+    maintained=True,
+    holidays={D(2026, 10, day): "国庆节" for day in range(1, 8)},
+    workdays=frozenset({D(2026, 10, 10)}),
+)
+
+
+def calendar_2026(day: datetime.date) -> bool:
+    assert day.year == 2026
+    return CALENDAR_2026.is_working_day(day)
 
 
 @pytest.mark.parametrize(
     ("admitted", "deadline"),
     [
-        (D(2026, 11, 23), D(2026, 11, 26)),  # Monday -> Thursday
-        (D(2026, 11, 26), D(2026, 12, 1)),  # Thursday: Fri, (weekend), Mon, Tue
-        (D(2026, 11, 28), D(2026, 12, 2)),  # admitted on a Saturday: Mon, Tue, Wed
-        (
-            D(2026, 9, 30),
-            D(2026, 10, 10),
-        ),  # National Day: Oct 8, Oct 9, and Saturday Oct 10 (adjusted workday)
+        pytest.param(D(2026, 11, 23), D(2026, 11, 26), id="ADM-3 Monday to Thursday"),
+        pytest.param(D(2026, 11, 26), D(2026, 12, 1), id="ADM-3 Thursday: Fri, (weekend), Mon, Tue"),
+        pytest.param(D(2026, 11, 28), D(2026, 12, 2), id="ADM-3 admitted Saturday: Mon, Tue, Wed"),
+        pytest.param(D(2026, 9, 30), D(2026, 10, 10), id="ADM-3 National Day: 10-08, 10-09, Sat 10-10"),
     ],
 )
 def test_adm3_three_working_days(admitted, deadline):
-    assert rules.formalities_deadline(admitted) == deadline
+    assert rules.formalities_deadline(admitted, is_workday=calendar_2026) == deadline
 
 
 def test_adm3_overdue_only_after_the_deadline_day():
     admitted = D(2026, 9, 30)
-    assert not rules.formalities_overdue(admitted, None, today=D(2026, 10, 10))
-    assert rules.formalities_overdue(admitted, None, today=D(2026, 10, 11))
-    assert not rules.formalities_overdue(admitted, D(2026, 10, 10), today=D(2026, 10, 20))
-    assert rules.formalities_overdue(admitted, D(2026, 10, 12), today=D(2026, 10, 20))
+    overdue = functools.partial(rules.formalities_overdue, is_workday=calendar_2026)
+    assert not overdue(admitted, None, today=D(2026, 10, 10))
+    assert overdue(admitted, None, today=D(2026, 10, 11))
+    assert not overdue(admitted, D(2026, 10, 10), today=D(2026, 10, 20))
+    assert overdue(admitted, D(2026, 10, 12), today=D(2026, 10, 20))
 
 
 def test_adm3_working_days_are_data():
-    assert rules.formalities_deadline(D(2026, 11, 23), working_days=5) == D(2026, 11, 30)
+    assert rules.formalities_deadline(D(2026, 11, 23), working_days=5, is_workday=calendar_2026) == D(
+        2026, 11, 30
+    )
 
 
-def test_unknown_calendar_year_is_a_clear_error():
-    with pytest.raises(rules.CalendarUnknown, match="节假日安排"):
-        rules.is_working_day(D(2099, 1, 5))
+def test_adm3_a_year_without_rows_counts_weekends_only():
+    """ADM-3: 2099 has no holiday rows: Friday 2099-01-02 + 3 → Mon 01-05, Tue, Wed 01-07."""
+    unknown = workdays.YearCalendar(year=2099, maintained=False, holidays={}, workdays=frozenset())
+    assert rules.formalities_deadline(D(2099, 1, 2), is_workday=unknown.is_working_day) == D(2099, 1, 7)
 
 
 @pytest.mark.parametrize(("gap", "expected"), [(0, True), (10, True), (11, False)])
