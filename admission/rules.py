@@ -76,6 +76,14 @@ def is_ghost_bed(findings: Iterable[InspectionFinding | str], threshold: int = 2
     return sum(1 for f in findings if InspectionFinding(f) == InspectionFinding.ABSENT) >= threshold
 
 
+def absence_excused(
+    at: datetime.datetime, approved_leaves: Iterable[tuple[datetime.datetime, datetime.datetime]]
+) -> bool:
+    """ADM-5: a patient found absent during a leave approved by then (start ≤ moment ≤ end) is on
+    leave, not absent; a leave approved after the round excuses nothing (no back-dated 假条)."""
+    return any(start <= at <= end for start, end in approved_leaves)
+
+
 def self_paid_after_discharge_notice(
     fee_date: datetime.date, notice_date: datetime.date | None, grace_days: int = 0
 ) -> bool:
@@ -105,8 +113,11 @@ def referral_rate(referrals: int, admissions: int) -> Decimal:
 
 
 def referral_rate_exceeded(referrals: int, admissions: int, limit_percent: Decimal = Decimal("3")) -> bool:
-    """ADM-11: the outward referral rate must stay below 3 % (001 §16)."""
-    return referral_rate(referrals, admissions) >= limit_percent
+    """ADM-11: the outward referral rate must stay below 3 % (001 §16), compared exactly — 599 of
+    20,000 is 2.995 %, within, although it shows as 3.00 % — so no rounding before comparing."""
+    if admissions == 0:
+        return False
+    return Decimal(referrals) * 100 >= limit_percent * admissions
 
 
 # --- FEE-1: two ceilings ---

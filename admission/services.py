@@ -518,6 +518,14 @@ def round_record(
                 code="no_approved_leave",
                 rule="ADM-6",
             )
+        approved = locked.leaves.filter(status=LeaveRequest.Status.APPROVED)
+        if finding == WardRound.Finding.ABSENT and rules.absence_excused(
+            inspected_at, approved.values_list("starts_at", "ends_at")
+        ):
+            finding = WardRound.Finding.ON_LEAVE  # ADM-5: absent during an approved leave is on leave
+            notices.append(
+                {"rule": "ADM-5", "message": "不在床，但在已批准的请假时间内：记为请假，不计无假离院。"}
+            )
         round_ = WardRound.objects.create(
             stay=locked,
             inspected_at=inspected_at,

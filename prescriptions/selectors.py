@@ -84,6 +84,7 @@ def profile_facts(profile: DaySupplyProfile) -> rules.DaySupplyProfile:
         specified_days=profile.specified_days,
         discharge_days=profile.discharge_days,
         max_drugs=profile.max_drugs,
+        discharge_uses_outpatient_limits=profile.discharge_uses_outpatient_limits,
     )
 
 
@@ -277,7 +278,14 @@ def answer_body(answer: CheckAnswer) -> dict[str, Any]:
             for d in answer.diagnoses
         ],
         "violations": [
-            {"rule": v.rule, "level": v.level, "item": v.item, "message": v.message, "fix": v.fix}
+            {
+                "rule": v.rule,
+                "level": v.level,
+                "item": v.item,
+                "message": v.message,
+                "fix": v.fix,
+                "fix_values": v.fix_values,
+            }
             for v in result.violations
         ],
         "items": [

@@ -165,3 +165,42 @@ def test_adm10_checklist_lists_exactly_what_is_missing():
     assert [m["rule"] for m in missing] == ["ADM-10", "FEE-2", "FEE-2", "FEE-4", "RX-3", "ADM-10"]
     assert "FY0009" in missing[2]["message"]
     assert rules.discharge_checklist(has_main_diagnosis=True) == []
+
+
+@pytest.mark.parametrize(
+    ("referrals", "admissions", "exceeded"),
+    [
+        pytest.param(599, 20000, False, id="ADM-11 599/20000 = 2.995 % (shown 3.00 %) is within"),
+        pytest.param(600, 20000, True, id="ADM-11 600/20000 = 3.000 % is not below 3 %"),
+        pytest.param(2, 67, False, id="ADM-11 2/67 = 2.985 % within"),
+        pytest.param(1, 33, True, id="ADM-11 1/33 = 3.03 % exceeded"),
+        pytest.param(0, 0, False, id="ADM-11 no admissions"),
+    ],
+)
+def test_adm11_exact_rate_is_compared_with_3_percent(referrals, admissions, exceeded):
+    assert rules.referral_rate_exceeded(referrals, admissions) is exceeded
+    if admissions == 20000:
+        assert rules.referral_rate(referrals, admissions) == Decimal("3.00")  # display only
+
+
+T = datetime.datetime
+
+
+@pytest.mark.parametrize(
+    ("hours", "leaves", "excused"),
+    [
+        pytest.param(9, [], False, id="ADM-5 no leave: absent"),
+        pytest.param(9, [(8, 12)], True, id="ADM-5 inside an approved leave: on leave"),
+        pytest.param(8, [(8, 12)], True, id="ADM-5 the leave's first moment"),
+        pytest.param(12, [(8, 12)], True, id="ADM-5 the leave's last moment"),
+        pytest.param(13, [(8, 12)], False, id="ADM-5 an hour after the leave ended: absent"),
+        pytest.param(13, [(8, 12), (13, 20)], True, id="ADM-5 inside a second leave"),
+    ],
+)
+def test_adm5_an_approved_leave_excuses_an_absence(hours, leaves, excused):
+    """ADM-5 (001 §15): hours after 2026-11-01 00:00."""
+
+    def at(hour: int) -> datetime.datetime:
+        return T(2026, 11, 1) + datetime.timedelta(hours=hour)
+
+    assert rules.absence_excused(at(hours), [(at(a), at(b)) for a, b in leaves]) is excused
