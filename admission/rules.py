@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
@@ -140,6 +141,27 @@ def price_verdict(
     if payment_cap is not None and unit_price > payment_cap:
         return PriceVerdict.OVER_LIMIT, unit_price - payment_cap
     return PriceVerdict.OK, Decimal("0")
+
+
+# --- FEE-3: items charged once a day ---
+
+
+@dataclass(frozen=True)
+class DailyGroup:
+    name: str
+    prefixes: tuple[str, ...]
+    per_day: int = 1
+
+
+def daily_group(code: str, groups: Iterable[DailyGroup]) -> DailyGroup | None:
+    """FEE-3: the once-a-day group a national code belongs to (bed, nursing level), if any."""
+    return next((g for g in groups if code and code.startswith(g.prefixes)), None)
+
+
+def daily_duplicate(group: DailyGroup, already: Decimal) -> bool:
+    """FEE-3: a bed or nursing level charged again on a day that already has its once (net of
+    refunds). A line's own quantity is not judged here (a stay's first bed line may cover days)."""
+    return already >= group.per_day
 
 
 # --- ADM-10: the discharge checklist ---

@@ -224,6 +224,25 @@ def daily_list(stay: Stay, day: datetime.date) -> dict[str, Any]:
     }
 
 
+def daily_item_groups(day: datetime.date) -> list[rules.DailyGroup]:
+    """FEE-3: the once-a-day item groups in force on `day` (admin-edited rows)."""
+    from admission.models import DailyItemGroup
+
+    return [
+        rules.DailyGroup(g.name, g.prefixes, g.per_day)
+        for g in DailyItemGroup.objects.filter(DailyItemGroup.valid_on_filter(day))
+    ]
+
+
+def daily_group_charged(stay: Stay, group: rules.DailyGroup, day: datetime.date) -> Decimal:
+    """FEE-3: quantity of the group already charged to the stay on `day`, refunds subtracted."""
+    match = Q()
+    for prefix in group.prefixes:
+        match |= Q(med_list_codg__startswith=prefix)
+    total = ChargeLine.objects.filter(match, stay=stay, charged_on=day).aggregate(q=Sum("quantity"))["q"]
+    return total or Decimal(0)
+
+
 def charge_days(stay: Stay) -> list[datetime.date]:
     return list(
         ChargeLine.objects.filter(stay=stay)

@@ -29,6 +29,7 @@ MIGRATION_SEEDS = [
     ("diagnoses.DiseaseCategoryRange", "diagnoses.migrations.0002_seed_category_ranges"),
     ("prescriptions.DaySupplyProfile", "prescriptions.migrations.0002_seed_profiles"),
     ("admission.AdmissionPolicy", "admission.migrations.0002_seed_policy"),
+    ("admission.DailyItemGroup", "admission.migrations.0004_fee3_daily_item_groups"),
     ("core.CalendarDay", "core.migrations.0002_calendar_days"),
 ]
 

@@ -204,3 +204,24 @@ def test_adm5_an_approved_leave_excuses_an_absence(hours, leaves, excused):
         return T(2026, 11, 1) + datetime.timedelta(hours=hour)
 
     assert rules.absence_excused(at(hours), [(at(a), at(b)) for a, b in leaves]) is excused
+
+
+BED = rules.DailyGroup("床位费", ("001102",))
+NURSING = rules.DailyGroup("护理级别", ("00120100003", "00120100004", "00120100005"))
+
+
+@pytest.mark.parametrize(
+    ("code", "already", "group", "duplicate"),
+    [
+        pytest.param("001102000010000", Decimal(0), "床位费", False, id="FEE-3 first bed of the day"),
+        pytest.param("001102000020000", Decimal(1), "床位费", True, id="FEE-3 a second bed class same day"),
+        pytest.param("001102000010000", Decimal(0), "床位费", False, id="FEE-3 after a refund (net 0)"),
+        pytest.param("001201000040000", Decimal(1), "护理级别", True, id="FEE-3 Ⅱ级护理 after Ⅰ级 same day"),
+        pytest.param("001201000020000", Decimal(1), None, False, id="FEE-3 特级护理 is hourly, not daily"),
+        pytest.param("002202010010000", Decimal(5), None, False, id="FEE-3 a test is not a daily item"),
+    ],
+)
+def test_fee3_daily_items_once_a_day(code, already, group, duplicate):
+    found = rules.daily_group(code, [BED, NURSING])
+    assert (found.name if found else None) == group
+    assert bool(found and rules.daily_duplicate(found, already)) is duplicate

@@ -402,3 +402,22 @@ def test_adm5_absence_during_an_approved_leave_is_not_counted(hospital):
     stay.refresh_from_db()
     assert [n["message"] for n in notices] == ["第 1 次无假不在床，已提交医保办。"]
     assert stay.fund_status == Stay.FundStatus.RECOGNISED
+
+
+def test_fee3_bed_charged_twice_on_one_day_is_refused(hospital, items):
+    """FEE-3 (004 第九条 杜绝重复收费): the bed (001102…) once a day per stay — a second order's bed on
+    the same day is refused, the next day is fine, and after a refund the day can be charged again."""
+    stay = admit(hospital)
+    first = order(hospital, stay, items["H-BED"])
+    second = order(hospital, stay, items["H-BED"])
+    day1 = stay.admitted_at + datetime.timedelta(hours=2)
+    charges.consent_record(
+        actor=hospital.clerk, stay=stay, hospital_item=items["H-BED"], reason="超标准", signer="本人"
+    )
+    [bed] = charge(hospital, stay, first, "1", at=day1)
+    with pytest.raises(DomainError) as refused:
+        charge(hospital, stay, second, "1", at=day1 + datetime.timedelta(hours=1))
+    assert "床位费" in str(refused.value.errors) and "FEE-3" in str(refused.value.errors)
+    charge(hospital, stay, second, "1", at=day1 + datetime.timedelta(days=1))
+    charges.charge_refund(actor=hospital.clerk, line=bed, reason="重复")
+    charge(hospital, stay, second, "1", at=day1 + datetime.timedelta(hours=3))
