@@ -16,8 +16,11 @@ ARTIFACTS_DIR = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Tests share Redis db 15; start each from an empty cache."""
+    """Tests share Redis db 15; start each from an empty cache (and no process-local copies)."""
+    from prescriptions.selectors import forget_local
+
     cache.clear()
+    forget_local()
     yield
 
 
