@@ -202,7 +202,11 @@ def main(argv: list[str]) -> int:
         wall = time.monotonic() - started
     finally:
         os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=30)  # gunicorn lets requests in flight finish
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
 
     if errors:
         print(f"errors: {len(errors)}, first: {errors[0]}")
