@@ -5,7 +5,16 @@ from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin, TrackedAdmin
 
-from .models import AdmissionPolicy, ChargeLine, InsuranceRegistration, Order, Stay, StayDiagnosis, StayReview
+from .models import (
+    AdmissionPolicy,
+    ChargeLine,
+    DailyItemGroup,
+    InsuranceRegistration,
+    Order,
+    Stay,
+    StayDiagnosis,
+    StayReview,
+)
 
 
 @admin.register(AdmissionPolicy)
@@ -19,6 +28,11 @@ class AdmissionPolicyAdmin(TrackedAdmin):
         "split_window_days",
         "referral_rate_limit",
     )
+
+
+@admin.register(DailyItemGroup)
+class DailyItemGroupAdmin(TrackedAdmin):
+    list_display = ("name", "code_prefixes", "per_day", "effective_from", "effective_to")
 
 
 class DiagnosisInline(admin.TabularInline):

@@ -209,8 +209,13 @@ def charges_post(*, actor: Any, stay: Stay, lines: list[ChargeInput]) -> list[Ch
             cache: dict = {}
             rows, errors = [], {}
             seen = set()
+            daily: dict[
+                tuple[str, datetime.date], Decimal
+            ] = {}  # FEE-3 per group and day, this batch included
             for index, line in enumerate(lines):
                 values, problems = judge_line(locked, line, consents, cache)
+                if values:
+                    problems += _daily_duplicates(locked, values, daily)
                 dup_key = (line.order.pk, line.order.hospital_item_id, line.charged_at)
                 if (
                     dup_key in seen
@@ -263,6 +268,26 @@ def charges_post(*, actor: Any, stay: Stay, lines: list[ChargeInput]) -> list[Ch
                 "同一医嘱同一项目同一时间已计费（重复收费，FEE-3）。", code="duplicate_charge", rule="FEE-3"
             ) from error
         raise
+
+
+def _daily_duplicates(stay: Stay, values: dict[str, Any], daily: dict) -> list[str]:
+    """FEE-3: a bed or nursing level charged twice on one day — by another order or another item of
+    the group (two bed classes), in this batch or before — is a duplicate charge."""
+    day = values["charged_on"]
+    group = rules.daily_group(values["med_list_codg"], selectors.daily_item_groups(day))
+    if group is None:
+        return []
+    key = (group.name, day)
+    if key not in daily:
+        daily[key] = selectors.daily_group_charged(stay, group, day)
+    already = daily[key]
+    daily[key] = already + values["quantity"]
+    if rules.daily_duplicate(group, already):
+        return [
+            f"{values['hospital_item'].name}：{group.name} {day:%m-%d} 已计 {already.normalize():f}，"
+            f"每日限 {group.per_day}，重复收费（FEE-3）"
+        ]
+    return []
 
 
 def charge_refund(

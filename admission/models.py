@@ -56,6 +56,31 @@ class AdmissionPolicy(TrackedModel, ValidityPeriodModel):
         return f"住院管理参数（{self.effective_from} 起）"
 
 
+@track_history()
+class DailyItemGroup(TrackedModel, ValidityPeriodModel):
+    """FEE-3: items charged once a day per stay (bed, nursing level): a second charge of any item
+    of the group on the same day is a duplicate. Items belong by national code prefix
+    (med_list_codg, e.g. 001102 = 1102 床位费 of the national service-price catalog)."""
+
+    name = models.CharField("项目组", max_length=40)
+    code_prefixes = models.CharField(
+        "医保编码前缀", max_length=400, help_text="逗号分隔，如 001102；以任一前缀开头的医保编码属于本组"
+    )
+    per_day = models.PositiveSmallIntegerField("每日上限", default=1)
+
+    class Meta(ValidityPeriodModel.Meta):
+        verbose_name = "按日计费项目组（FEE-3）"
+        verbose_name_plural = "按日计费项目组（FEE-3）"
+        ordering = ["name", "-effective_from"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.effective_from} 起）"
+
+    @property
+    def prefixes(self) -> tuple[str, ...]:
+        return tuple(p.strip() for p in self.code_prefixes.split(",") if p.strip())
+
+
 class MedicalRecord(models.Model):
     """病案号 (medrcdno): one per person, reused on every re-admission, never shared (two constraints)."""
 

@@ -8,19 +8,28 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from core.workdays import CalendarUnknown, add_working_days, is_working_day
 from diagnoses.rules import icd10_category
 
-__all__ = ["CalendarUnknown", "add_working_days", "is_working_day"]
+IsWorkday = Callable[[datetime.date], bool]
+
+
+def add_working_days(start: datetime.date, count: int, is_workday: IsWorkday) -> datetime.date:
+    """The `count`-th working day after `start` (start itself not counted); the calendar is passed in
+    (core.workdays.Calendar().is_working_day), so this stays a pure rule."""
+    day, remaining = start, count
+    while remaining > 0:
+        day += datetime.timedelta(days=1)
+        if is_workday(day):
+            remaining -= 1
+    return day
 
 
 def formalities_deadline(
-    admitted_on: datetime.date,
-    working_days: int = 3,
-    is_workday: Callable[[datetime.date], bool] = is_working_day,
+    admitted_on: datetime.date, working_days: int = 3, *, is_workday: IsWorkday
 ) -> datetime.date:
     """ADM-3: an emergency admission's insurance formalities are due by the end of the third
     working day after the admission day (001 §12)."""
@@ -32,10 +41,13 @@ def formalities_overdue(
     completed_on: datetime.date | None,
     today: datetime.date,
     working_days: int = 3,
-    is_workday: Callable[[datetime.date], bool] = is_working_day,
+    *,
+    is_workday: IsWorkday,
 ) -> bool:
     """ADM-3: overdue (stay not recognised for the fund) when not completed by the deadline."""
-    return deadline_passed(formalities_deadline(admitted_on, working_days, is_workday), completed_on, today)
+    return deadline_passed(
+        formalities_deadline(admitted_on, working_days, is_workday=is_workday), completed_on, today
+    )
 
 
 def deadline_passed(
@@ -72,6 +84,14 @@ def is_ghost_bed(findings: Iterable[InspectionFinding | str], threshold: int = 2
     return sum(1 for f in findings if InspectionFinding(f) == InspectionFinding.ABSENT) >= threshold
 
 
+def absence_excused(
+    at: datetime.datetime, approved_leaves: Iterable[tuple[datetime.datetime, datetime.datetime]]
+) -> bool:
+    """ADM-5: a patient found absent during a leave approved by then (start ≤ moment ≤ end) is on
+    leave, not absent; a leave approved after the round excuses nothing (no back-dated 假条)."""
+    return any(start <= at <= end for start, end in approved_leaves)
+
+
 def self_paid_after_discharge_notice(
     fee_date: datetime.date, notice_date: datetime.date | None, grace_days: int = 0
 ) -> bool:
@@ -101,8 +121,11 @@ def referral_rate(referrals: int, admissions: int) -> Decimal:
 
 
 def referral_rate_exceeded(referrals: int, admissions: int, limit_percent: Decimal = Decimal("3")) -> bool:
-    """ADM-11: the outward referral rate must stay below 3 % (001 §16)."""
-    return referral_rate(referrals, admissions) >= limit_percent
+    """ADM-11: the outward referral rate must stay below 3 % (001 §16), compared exactly — 599 of
+    20,000 is 2.995 %, within, although it shows as 3.00 % — so no rounding before comparing."""
+    if admissions == 0:
+        return False
+    return Decimal(referrals) * 100 >= limit_percent * admissions
 
 
 # --- FEE-1: two ceilings ---
@@ -125,6 +148,27 @@ def price_verdict(
     if payment_cap is not None and unit_price > payment_cap:
         return PriceVerdict.OVER_LIMIT, unit_price - payment_cap
     return PriceVerdict.OK, Decimal("0")
+
+
+# --- FEE-3: items charged once a day ---
+
+
+@dataclass(frozen=True)
+class DailyGroup:
+    name: str
+    prefixes: tuple[str, ...]
+    per_day: int = 1
+
+
+def daily_group(code: str, groups: Iterable[DailyGroup]) -> DailyGroup | None:
+    """FEE-3: the once-a-day group a national code belongs to (bed, nursing level), if any."""
+    return next((g for g in groups if code and code.startswith(g.prefixes)), None)
+
+
+def daily_duplicate(group: DailyGroup, already: Decimal) -> bool:
+    """FEE-3: a bed or nursing level charged again on a day that already has its once (net of
+    refunds). A line's own quantity is not judged here (a stay's first bed line may cover days)."""
+    return already >= group.per_day
 
 
 # --- ADM-10: the discharge checklist ---

@@ -229,6 +229,25 @@ def daily_list(stay: Stay, day: datetime.date) -> dict[str, Any]:
     }
 
 
+def daily_item_groups(day: datetime.date) -> list[rules.DailyGroup]:
+    """FEE-3: the once-a-day item groups in force on `day` (admin-edited rows)."""
+    from admission.models import DailyItemGroup
+
+    return [
+        rules.DailyGroup(g.name, g.prefixes, g.per_day)
+        for g in DailyItemGroup.objects.filter(DailyItemGroup.valid_on_filter(day))
+    ]
+
+
+def daily_group_charged(stay: Stay, group: rules.DailyGroup, day: datetime.date) -> Decimal:
+    """FEE-3: quantity of the group already charged to the stay on `day`, refunds subtracted."""
+    match = Q()
+    for prefix in group.prefixes:
+        match |= Q(med_list_codg__startswith=prefix)
+    total = ChargeLine.objects.filter(match, stay=stay, charged_on=day).aggregate(q=Sum("quantity"))["q"]
+    return total or Decimal(0)
+
+
 def charge_days(stay: Stay) -> list[datetime.date]:
     return list(
         ChargeLine.objects.filter(stay=stay)
@@ -240,9 +259,6 @@ def charge_days(stay: Stay) -> list[datetime.date]:
 
 def discharge_missing(stay: Stay) -> list[dict[str, str]]:
     """ADM-10: what still blocks discharge, each with its rule id and a Chinese message."""
-    from prescriptions.rules import show_days
-    from prescriptions.selectors import profile_as_of
-
     has_main = stay.diagnoses.filter(stage=DiagnosisStage.DISCHARGE, is_main=True).exists()
     charged_orders = ChargeLine.objects.filter(stay=stay).values("order_id")
     orders_without_charge = (
@@ -255,17 +271,7 @@ def discharge_missing(stay: Stay) -> list[dict[str, str]]:
         .exclude(hospital_item_id__in=consents)
         .select_related("hospital_item")
     )
-    problems = []
-    limit = None  # RX-3's discharge limit is the hospital's day-supply profile (data), read when needed
-    for line in ChargeLine.objects.filter(
-        stay=stay, discharge_medication=True, quantity__gt=0
-    ).select_related("order"):
-        days = _discharge_medication_days(line)
-        limit = limit or profile_as_of(timezone.localdate()).discharge_days
-        if days is not None and days > limit:
-            problems.append(
-                f"{line.hospital_item.name} 出院带药 {show_days(days)} 天量超过 {limit} 天（RX-3）"
-            )
+    problems = _discharge_medication_problems(stay)
     return rules.discharge_checklist(
         has_main_diagnosis=has_main,
         orders_without_charge=[f"{o.drord_no} {o.content}" for o in orders_without_charge],
@@ -273,6 +279,40 @@ def discharge_missing(stay: Stay) -> list[dict[str, str]]:
         pending_consents=sorted({line.hospital_item.name for line in pending}),
         discharge_medication_problems=problems,
     )
+
+
+def _discharge_medication_problems(stay: Stay) -> list[str]:
+    """RX-3 (000 §4 二.3): each drug's discharge medication added up over all its lines and orders
+    (a refund subtracts) against the hospital's profile: 15 days (000), or the outpatient limit of
+    the stay's discharge diagnoses where the profile says so (004 "参照上述执行")."""
+    from prescriptions import rules as rx_rules
+    from prescriptions.selectors import diagnosis_facts, profile_as_of, profile_facts
+
+    totals: dict[str, Decimal] = {}
+    names: dict[str, str] = {}
+    for line in ChargeLine.objects.filter(stay=stay, discharge_medication=True).select_related(
+        "order", "hospital_item"
+    ):
+        days = _discharge_medication_days(line)
+        if days is None:
+            continue
+        key = line.med_list_codg or line.hospital_item.medins_list_codg
+        totals[key] = totals.get(key, Decimal(0)) + days
+        names.setdefault(key, line.hospital_item.name)
+    if not totals:
+        return []
+    today = timezone.localdate()
+    profile = profile_as_of(today)
+    limit, label = profile.discharge_days, ""
+    if profile.discharge_uses_outpatient_limits:
+        codes = list(stay.diagnoses.filter(stage=DiagnosisStage.DISCHARGE).values_list("code", flat=True))
+        if codes:
+            limit, label = rx_rules.category_limit(diagnosis_facts(codes, today), profile_facts(profile))
+    return [
+        f"{names[key]} 出院带药合计 {rx_rules.show_days(days)} 天量超过{label} {limit} 天（RX-3）"
+        for key, days in totals.items()
+        if days > limit
+    ]
 
 
 def _discharge_medication_days(line: ChargeLine) -> Decimal | None:
@@ -321,6 +361,12 @@ def referral_rate_by_month(year: int) -> list[dict[str, Any]]:
         if a or t:
             rate = rules.referral_rate(t, a)
             rows.append(
-                {"month": month, "admissions": a, "transfers": t, "rate": rate, "exceeded": rate >= limit}
+                {
+                    "month": month,
+                    "admissions": a,
+                    "transfers": t,
+                    "rate": rate,
+                    "exceeded": rules.referral_rate_exceeded(t, a, limit),
+                }
             )
     return rows

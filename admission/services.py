@@ -32,6 +32,7 @@ from admission.models import (
     WardRound,
 )
 from core.errors import ConflictError, DomainError
+from core.workdays import Calendar
 from hospital.models import Bed, Department, Practitioner, Ward
 from insured.models import CardRead, InsuredPerson
 from insured.selectors import basic_enrollment
@@ -237,7 +238,9 @@ def stay_admit(
                 outpatient_doctor=outpatient_doctor,
                 admitted_at=admitted_at,
                 self_pay=self_pay,
-                formalities_due=rules.formalities_deadline(day, policy.formalities_working_days)
+                formalities_due=rules.formalities_deadline(
+                    day, policy.formalities_working_days, is_workday=Calendar().is_working_day
+                )
                 if self_pay
                 else None,
                 formalities_completed_on=None,
@@ -627,6 +630,14 @@ def round_record(
                 "没有覆盖该时间的已批准请假，不能登记为请假（ADM-6）。",
                 code="no_approved_leave",
                 rule="ADM-6",
+            )
+        approved = locked.leaves.filter(status=LeaveRequest.Status.APPROVED)
+        if finding == WardRound.Finding.ABSENT and rules.absence_excused(
+            inspected_at, approved.values_list("starts_at", "ends_at")
+        ):
+            finding = WardRound.Finding.ON_LEAVE  # ADM-5: absent during an approved leave is on leave
+            notices.append(
+                {"rule": "ADM-5", "message": "不在床，但在已批准的请假时间内：记为请假，不计无假离院。"}
             )
         round_ = WardRound.objects.create(
             stay=locked,

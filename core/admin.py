@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from core.models import CalendarDay
+
 
 class TrackedAdmin(admin.ModelAdmin):
     """Stamps the acting admin user on create and update."""
@@ -25,3 +27,14 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(TrackedAdmin):
+    """ADM-3/REM-4: holidays and make-up working days, one row per day; a new year's rows are added
+    when the State Council publishes its notice (until then that year counts weekends only)."""
+
+    list_display = ("day", "kind", "name", "updated_at")
+    list_filter = ("kind", "day")
+    search_fields = ("name",)
+    date_hierarchy = "day"

@@ -7,13 +7,14 @@ class CoreConfig(AppConfig):
     verbose_name = "系统基础"
 
     def ready(self) -> None:
-        from . import roles, signals  # noqa: F401 - connects receivers
+        from . import roles, signals  # roles: receivers; signals: the logout message
         from .home_panels import register_foundation_panels
         from .navigation import NavItem, register_nav
 
         # After every migrate: grant each role the permissions declared in core.roles,
         # including those of models added by later migrations.
         post_migrate.connect(roles.sync_role_permissions_signal, dispatch_uid="core.sync_role_permissions")
+        signals.connect_calendar_signals()  # a changed holiday row drops its year from the cache
         register_foundation_panels()
         from .admin_labels import apply_chinese_admin_labels
 

@@ -4,32 +4,38 @@ from __future__ import annotations
 
 from typing import Any
 
-import chinese_calendar
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.utils import timezone
 
+from core import workdays
 from core.navigation import HomePanel, register_panel
 from core.roles import Role
-from core.workdays import CalendarUnknown, add_working_days, is_working_day
 
 
 def today_context(request: HttpRequest) -> dict[str, Any]:
     today = timezone.localdate()
-    try:
-        is_workday = is_working_day(today)
-        holiday_name = chinese_calendar.get_holiday_detail(today)[1]
-        following = add_working_days(today, 1)
-        calendar_known = True
-    except CalendarUnknown:  # chinese-calendar covers the years with published notices
-        is_workday, holiday_name, following, calendar_known = None, None, None, False
+    calendar = workdays.Calendar()
     return {
         "today": today,
-        "is_workday": is_workday,
-        "holiday_name": holiday_name,
-        "next_workday": following,
-        "calendar_known": calendar_known,
+        "is_workday": calendar.is_working_day(today),
+        "holiday_name": calendar.year(today.year).holiday_name(today),
+        "next_workday": workdays.add_working_days(today, 1, calendar.is_working_day),
+        "calendar_known": calendar.year(today.year).maintained,
+    }
+
+
+def calendar_context(request: HttpRequest) -> dict[str, Any]:
+    """ADM-3/REM-4: years a deadline set today can reach whose holidays nobody has entered yet."""
+    today = timezone.localdate()
+    from core.models import CalendarDay
+
+    last = CalendarDay.objects.order_by("-day").values_list("day", flat=True).first()
+    return {
+        "unmaintained_years": workdays.unmaintained_years(workdays.years_ahead(today)),
+        "maintained_until": last.year if last else None,
+        "can_edit": request.user.has_perm("core.change_calendarday"),
     }
 
 
@@ -71,6 +77,8 @@ def register_foundation_panels() -> None:
     register_panel(Role.CLERK, HomePanel("今日", "core/panels/today.html", today_context, order=10))
     register_panel(Role.NURSE, HomePanel("今日", "core/panels/today.html", today_context, order=10))
     register_panel(Role.OFFICE, HomePanel("今日", "core/panels/today.html", today_context, order=10))
+    for role in (Role.OFFICE, Role.ADMIN, Role.CLERK):
+        register_panel(role, HomePanel("节假日安排", "core/panels/calendar.html", calendar_context, order=5))
     register_panel(
         Role.OFFICE, HomePanel("今日变更记录", "core/panels/history.html", history_context, order=80)
     )

@@ -4,13 +4,19 @@ RequestBoundsMiddleware: requests refused before any view runs — an over-long 
 essay in a search box), a body larger than the upload limit, or a NUL character in a parameter (no
 keyboard types one, and PostgreSQL cannot store it). Answered in Chinese — a page, or the one error
 body for /api/ (issue 19, item 1).
-NoStoreMiddleware: response headers for personal data (issue 19, item 9)."""
+NoStoreMiddleware: response headers for personal data (issue 19, item 9).
+SessionRenewalMiddleware: idle-session renewal without a database write per request. The session
+expires after SESSION_COOKIE_AGE of inactivity; saving it on every request (SESSION_SAVE_EVERY_REQUEST)
+renewed that window at the cost of an UPDATE and a transaction per request — most of an API call's
+cost. This renews at most once per SESSION_RENEW_SECONDS (issue 18, item 9)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
 
@@ -74,3 +80,20 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         add_never_cache_headers(response)
         return response
+
+
+RENEWED_AT = "_renewed_at"
+
+
+class SessionRenewalMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.interval = getattr(settings, "SESSION_RENEW_SECONDS", 60)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = getattr(request, "session", None)
+        if session is not None and session.get(SESSION_KEY):  # anonymous visitors get no session
+            now = int(time.time())
+            if now - session.get(RENEWED_AT, 0) >= self.interval:
+                session[RENEWED_AT] = now  # marks it modified: saved with a fresh expiry
+        return self.get_response(request)

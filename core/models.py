@@ -72,3 +72,27 @@ class ValidityPeriodModel(models.Model):
         return models.Q(effective_from__lte=on_date) & (
             models.Q(effective_to__isnull=True) | models.Q(effective_to__gt=on_date)
         )
+
+
+@track_history()
+class CalendarDay(TrackedModel):
+    """ADM-3, REM-4: one day that breaks the weekly pattern — a statutory holiday (休息) or a
+    make-up working day (调休上班) — from the State Council's yearly notice. Seeded from the
+    chinese-calendar package for the years it knows; the administrator adds a new year's rows
+    when the notice is published. A year with no rows counts weekends only (core.workdays)."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", "法定节假日（休息）"
+        WORKDAY = "workday", "调休上班"
+
+    day = models.DateField("日期", unique=True)
+    kind = models.CharField("类型", max_length=8, choices=Kind.choices)
+    name = models.CharField("节日", max_length=40, blank=True, help_text="如 春节、国庆节")
+
+    class Meta:
+        verbose_name = "节假日安排"
+        verbose_name_plural = "节假日安排"
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {self.get_kind_display()} {self.name}".strip()

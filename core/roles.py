@@ -73,6 +73,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "insured.view_personaccesslog",
         "diagnoses.view_diagnosiscode",
         "diagnoses.view_diseasecategoryrange",
+        "core.view_calendarday",
     ],
     Role.DOCTOR: [
         "hospital.view_department",
@@ -89,6 +90,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "axes.*",
         "django_celery_beat.*",
         "pghistory.view_events",
+        "core.*",
         "hospital.*",
         "insured.*",
         "drug_catalog.*",

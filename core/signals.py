@@ -21,3 +21,18 @@ def revoke_tokens_on_password_change(sender, instance, update_fields=None, **kwa
     stored = sender.objects.filter(pk=instance.pk).values_list("password", flat=True).first()
     if stored is not None and stored != instance.password:
         Token.objects.filter(user_id=instance.pk).delete()
+
+
+def _forget_calendar_year(sender, instance, **kwargs):
+    from core.workdays import forget_year
+
+    forget_year(instance.day.year)
+
+
+def connect_calendar_signals() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    from core.models import CalendarDay
+
+    post_save.connect(_forget_calendar_year, sender=CalendarDay, dispatch_uid="core.calendar_saved")
+    post_delete.connect(_forget_calendar_year, sender=CalendarDay, dispatch_uid="core.calendar_deleted")

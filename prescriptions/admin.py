@@ -19,6 +19,7 @@ class DaySupplyProfileAdmin(TrackedAdmin):
         "chronic_days",
         "specified_days",
         "discharge_days",
+        "discharge_uses_outpatient_limits",
         "max_drugs",
     )
     list_filter = ("code",)

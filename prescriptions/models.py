@@ -29,6 +29,11 @@ class DaySupplyProfile(TrackedModel, ValidityPeriodModel):
     chronic_days = models.PositiveSmallIntegerField("慢性病天数上限")
     specified_days = models.PositiveSmallIntegerField("特定病种天数上限")
     discharge_days = models.PositiveSmallIntegerField("出院带药天数上限", default=15)
+    discharge_uses_outpatient_limits = models.BooleanField(
+        "出院带药参照门诊限量",
+        default=False,
+        help_text="RX-3：seed 004 出院带药“参照上述执行”，按所治诊断的门诊天数上限判断",
+    )
     max_drugs = models.PositiveSmallIntegerField("每张处方药品种数上限", default=5)
     approval_valid_days = models.PositiveSmallIntegerField("审批有效天数（RX-6）", default=5)
     source = models.CharField("依据", max_length=200, blank=True)

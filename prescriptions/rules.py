@@ -99,6 +99,7 @@ class DaySupplyProfile:
     specified_days: int = 30
     discharge_days: int = 15
     max_drugs: int = 5
+    discharge_uses_outpatient_limits: bool = False  # RX-3, seed 004: "出院带药……参照上述执行"
 
     def limit_for(self, category: str) -> int:
         return {
@@ -194,11 +195,16 @@ class PatientFacts:
 
 @dataclass(frozen=True)
 class Violation:
+    """`message` names the item and the rule (API, saved checks); `short` is the same finding for
+    the item's own row; `fix_values` are the field values that apply `fix` in one click."""
+
     rule: str
     level: str
     item: int | None
     message: str
     fix: str = ""
+    short: str = ""
+    fix_values: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -256,26 +262,65 @@ def show_days(days: Decimal) -> str:
     return f"{days.quantize(Decimal('0.1'))}"
 
 
+def _plain(value: Decimal) -> str:
+    """2.00 → "2", 0.75 → "0.75"."""
+    return f"{value.normalize():f}"
+
+
+def supply_fix(facts: CatalogFacts, line: ItemInput, limit_days: int) -> tuple[str, dict[str, str]]:
+    """RX-2/RX-3/catalog: the quantity *and* the days that bring a line within `limit_days`, named
+    together so they agree — 1 tablet tid from boxes of 10 within 7 days: 21 tablets allowed, 2 boxes
+    (20 tablets, 20 ÷ 3 = 6.7 → 7 days) → "改为 2 盒（20 片）、7 天". When one pack already lasts longer,
+    the pack is split (拆零) to a quantity with two decimals: boxes of 24 → 18 tablets = 0.75 盒, 6 days."""
+    if limit_days <= 0:
+        return "删除该行（已达天数上限）", {}
+    if not line.dose or FREQUENCY_SCHEDULE.get(line.frequency) is None:
+        return f"天数改为 {limit_days} 天", {"days": str(limit_days)}  # judged by the declared days
+    units = units_for_days(limit_days, line.dose, line.frequency)
+    pack = facts.pack_size
+    packs = (units / pack).to_integral_value(rounding=ROUND_FLOOR)
+    split = packs < 1
+    if split:  # the largest whole number of units that is a quantity with two decimals
+        units = next((Decimal(u) for u in range(int(units), 0, -1) if (Decimal(u) * 100) % pack == 0), units)
+        quantity = (units / pack).quantize(Decimal("0.01"), rounding=ROUND_FLOOR)
+    else:
+        quantity = packs
+        units = packs * pack
+    if quantity <= 0:
+        return f"单次剂量超过 {limit_days} 天量，请核对剂量", {}
+    days = math.ceil(days_supply(quantity, pack, line.dose, line.frequency))
+    if days > limit_days:
+        days = limit_days
+    contents = f"（{_plain(units)} {facts.dose_unit}）" if pack != 1 else ""
+    text = f"{'拆零' if split else ''}改为 {_plain(quantity)} {facts.unit}{contents}、{days} 天"
+    return text, {"quantity": _plain(quantity), "days": str(days)}
+
+
 def reduce_fix(facts: CatalogFacts, line: ItemInput, limit_days: int) -> str:
-    """The concrete fix for a supply over `limit_days`: "减至 7 天量：21 片"."""
-    units = units_for_days(limit_days, line.dose, line.frequency) if line.dose else None
-    if units is None:
-        return f"减至 {limit_days} 天量"
-    packs = (units / facts.pack_size).quantize(Decimal(1), rounding=ROUND_FLOOR)
-    text = f"减至 {limit_days} 天量：{units} {facts.dose_unit}"
-    if facts.pack_size > 1:
-        text += f"（{packs} {facts.unit}）" if packs >= 1 else f"（不足 1 {facts.unit}，须拆零）"
-    return text
+    return supply_fix(facts, line, limit_days)[0]
 
 
 def category_limit(diagnoses: Sequence[DiagnosisFact], profile: DaySupplyProfile) -> tuple[int, str]:
-    """RX-2: the most generous category among the diagnoses written on the prescription applies —
-    a specified disease's 30 days only when that disease is on the prescription (000 §4 二.3)."""
+    """RX-2: the most generous category among `diagnoses` — a specified disease's 30 days only when
+    that disease is on the prescription (000 §4 二.3)."""
     best = max(diagnoses, key=lambda d: profile.limit_for(d.category))
     label = CATEGORY_LABELS[best.category]
     if best.category == "specified" and best.disease:
         label = f"{label}（{best.disease}）"
     return profile.limit_for(best.category), label
+
+
+def drug_limit(
+    line: ItemInput, diagnoses: Sequence[DiagnosisFact], profile: DaySupplyProfile
+) -> tuple[int, str, bool]:
+    """RX-2: a drug is judged by the diagnosis it treats — a drug linked to an acute diagnosis keeps
+    the acute limit although diabetes is also written. An unlinked drug gets the most generous
+    diagnosis; the third value says the link is missing where it would matter."""
+    if line.diagnosis_index is not None and 0 <= line.diagnosis_index < len(diagnoses):
+        return (*category_limit([diagnoses[line.diagnosis_index]], profile), False)
+    limit, label = category_limit(diagnoses, profile)
+    ambiguous = len({profile.limit_for(d.category) for d in diagnoses}) > 1
+    return limit, label, ambiguous
 
 
 def approval_valid(approved_on: datetime.date | None, on_date: datetime.date, valid_days: int) -> bool:
@@ -331,6 +376,11 @@ def self_pay_reasons(
     return reasons
 
 
+# Findings about insurance payment that a self-pay line with the patient's consent turns into a
+# recorded warning (D9, FEE-4): the fund pays nothing for the line, so its limits do not apply.
+SELF_PAY_EXCUSES = frozenset({RuleId.RX_2, RuleId.RX_3, RuleId.RX_4, RuleId.RX_8, RuleId.CATALOG})
+
+
 def check_prescription(
     *,
     visit_type: str,
@@ -348,8 +398,20 @@ def check_prescription(
     violations: list[Violation] = []
     outcomes: list[ItemOutcome] = []
 
-    def add(rule: str, level: str, item: int | None, message: str, fix: str = "") -> None:
-        violations.append(Violation(str(rule), str(level), item, f"{message}（{rule}）", fix))
+    def add(
+        rule: str,
+        level: str,
+        item: int | None,
+        text: str,
+        fix: str = "",
+        fix_values: dict[str, str] | None = None,
+        name: str = "",
+    ) -> None:
+        line = lines[item] if item is not None else None
+        if level == Level.BLOCK and line and line.self_pay and line.consent and rule in SELF_PAY_EXCUSES:
+            level, text, fix, fix_values = Level.WARN, f"{text}，按自费开具（已取得患者同意）", "", None
+        message = f"{name}：{text}（{rule}）" if name else f"{text}（{rule}）"
+        violations.append(Violation(str(rule), str(level), item, message, fix, text, fix_values or {}))
 
     if patient.scope_restriction and not all(line.self_pay and line.consent for line in lines):
         add(RuleId.INS_4, Level.BLOCK, None, patient.scope_restriction, "全部标记自费并取得患者同意")
@@ -371,10 +433,8 @@ def check_prescription(
     herbs_all_single_pay = bool(herbal_lines) and all(
         catalog[line.code].single_herb_self_pay for line in herbal_lines
     )
-
-    limit = label = None
-    if diagnoses:
-        limit, label = category_limit(diagnoses, profile)
+    outpatient = visit_type in (VisitType.OUTPATIENT, VisitType.EMERGENCY)
+    discharged_days: dict[str, Decimal] = {}  # RX-3: days of each drug on the lines above
 
     seen: set[tuple[str, str]] = set()
     for index, line in enumerate(lines):
@@ -384,75 +444,99 @@ def check_prescription(
         if facts is None:
             add(RuleId.FEE_1, Level.BLOCK, index, f"目录中无编码 {line.code}，不能开具", "从目录检索选择项目")
             continue
-        outcome.name = facts.name
+        name = facts.name
+        outcome.name = name
         if line.quantity is None or line.quantity <= 0:
-            add(RuleId.FEE_1, Level.BLOCK, index, f"{facts.name}：数量须大于 0", "填写数量")
+            add(RuleId.FEE_1, Level.BLOCK, index, "数量须大于 0", "填写数量", name=name)
             continue
         if (line.code, line.frequency) in seen:
-            add(RuleId.RX_1, Level.WARN, index, f"{facts.name} 在本处方中重复开具", "合并为一行")
+            add(RuleId.RX_1, Level.WARN, index, "本处方中重复开具", "合并为一行", name=name)
         seen.add((line.code, line.frequency))
 
         # Days supply (RX-2/RX-3/RX-4) for drugs; herbs are judged per day's dose (RX-8).
         if facts.is_drug:
             outcome.days_supply = days_supply(line.quantity, facts.pack_size, line.dose, line.frequency)
             outcome.judged_days = judged_days(outcome.days_supply, line.days)
-            if outcome.judged_days is None:
+            if outcome.judged_days is None:  # prn or no dose: only the declared days can be judged
+                why = "按需使用" if line.frequency == "prn" else "未填单次剂量"
                 add(
-                    RuleId.RX_2,
-                    Level.WARN,
+                    RuleId.RX_3 if visit_type == VisitType.DISCHARGE else RuleId.RX_2,
+                    Level.BLOCK,
                     index,
-                    f"{facts.name}：无法计算用药天数（缺少单次剂量或按需使用）",
-                    "填写单次剂量、频次或天数",
+                    f"{why}，须填写天数",
+                    "填写天数",
+                    name=name,
                 )
         judged = outcome.judged_days
 
         if facts.is_drug and judged is not None:
-            if visit_type in (VisitType.OUTPATIENT, VisitType.EMERGENCY) and limit is not None:
-                if judged > limit:
+            limit, label, unlinked = drug_limit(line, diagnoses, profile) if diagnoses else (None, "", False)
+            if outpatient and limit is not None and judged > limit:
+                add(
+                    RuleId.RX_2,
+                    Level.BLOCK,
+                    index,
+                    f"{show_days(judged)} 天量超过{label} {limit} 天",
+                    *supply_fix(facts, line, limit),
+                    name=name,
+                )
+            if outpatient and unlinked:
+                add(
+                    RuleId.RX_2,
+                    Level.WARN,
+                    index,
+                    f"未关联诊断，按{label} {limit} 天判断",
+                    "选择该药治疗的诊断",
+                    name=name,
+                )
+            if visit_type == VisitType.DISCHARGE:
+                if not (profile.discharge_uses_outpatient_limits and limit is not None):
+                    limit, label = profile.discharge_days, ""
+                before = discharged_days.get(facts.code, Decimal(0))
+                total = before + judged
+                discharged_days[facts.code] = total
+                if total > limit:
+                    shown = f"合计 {show_days(total)}" if before else show_days(judged)
+                    left = int(limit - before) if before < limit else 0
                     add(
-                        RuleId.RX_2,
+                        RuleId.RX_3,
                         Level.BLOCK,
                         index,
-                        f"{facts.name}：{show_days(judged)} 天量超过{label} {limit} 天",
-                        reduce_fix(facts, line, limit),
+                        f"出院带药 {shown} 天量超过{label} {limit} 天",
+                        *supply_fix(facts, line, left),
+                        name=name,
                     )
-            if visit_type == VisitType.DISCHARGE and judged > profile.discharge_days:
-                add(
-                    RuleId.RX_3,
-                    Level.BLOCK,
-                    index,
-                    f"{facts.name}：出院带药 {show_days(judged)} 天量超过 {profile.discharge_days} 天",
-                    reduce_fix(facts, line, profile.discharge_days),
-                )
-            if facts.max_days is not None and judged > facts.max_days:
-                add(
-                    RuleId.CATALOG,
-                    Level.BLOCK,
-                    index,
-                    f"{facts.name}：{show_days(judged)} 天量超过目录限定 {facts.max_days} 天",
-                    reduce_fix(facts, line, facts.max_days),
-                )
+        if facts.is_drug and judged is not None and facts.max_days is not None and judged > facts.max_days:
+            add(
+                RuleId.CATALOG,
+                Level.BLOCK,
+                index,
+                f"{show_days(judged)} 天量超过目录限定 {facts.max_days} 天",
+                *supply_fix(facts, line, facts.max_days),
+                name=name,
+            )
         if facts.max_quantity is not None and line.quantity > facts.max_quantity:
             add(
                 RuleId.CATALOG,
                 Level.BLOCK,
                 index,
-                f"{facts.name}：数量 {line.quantity} 超过目录限定 {facts.max_quantity} {facts.unit}",
-                f"减至 {facts.max_quantity} {facts.unit}",
+                f"数量 {_plain(line.quantity)} 超过目录限定 {_plain(facts.max_quantity)} {facts.unit}",
+                f"改为 {_plain(facts.max_quantity)} {facts.unit}",
+                {"quantity": _plain(facts.max_quantity)},
+                name=name,
             )
 
         if visit_type == VisitType.DISCHARGE:
             if facts.item_type in TREATMENT_TYPES:
-                add(
-                    RuleId.RX_3, Level.BLOCK, index, f"{facts.name}：治疗项目不属于出院带药范围", "删除该项目"
-                )
+                add(RuleId.RX_3, Level.BLOCK, index, "治疗项目不属于出院带药范围", "删除该项目", name=name)
             elif line.diagnosis_index is None or not 0 <= line.diagnosis_index < len(diagnoses):
                 add(
                     RuleId.RX_3,
                     Level.WARN,
                     index,
-                    f"{facts.name}：出院带药须与病情相关，未关联诊断",
+                    "出院带药须与病情相关，未关联诊断",
                     "选择该药治疗的诊断",
+                    name=name,
                 )
 
         if visit_type == VisitType.INPATIENT and facts.is_oral:
@@ -463,9 +547,10 @@ def check_prescription(
                         RuleId.RX_4,
                         Level.BLOCK,
                         index,
-                        f"{facts.name}：{supply.prescribed_on:%m-%d} 所开药量可用至 "
-                        f"{supply.lasts_until:%m-%d}，尚余 {left} 天，未用完不得再开（超量按超量处理）",
+                        f"{supply.prescribed_on:%m-%d} 所开药量可用至 {supply.lasts_until:%m-%d}，"
+                        f"尚余 {left} 天，未用完不得再开（超量按超量处理）",
                         f"{supply.lasts_until:%Y-%m-%d} 起再开",
+                        name=name,
                     )
                     break
 
@@ -474,13 +559,15 @@ def check_prescription(
             if facts.herbal_daily_dose_limit is not None and line.dose is not None:
                 daily = line.dose * takes / per_days
                 if daily > facts.herbal_daily_dose_limit:
+                    most = facts.herbal_daily_dose_limit * per_days / takes
                     add(
                         RuleId.RX_8,
                         Level.BLOCK,
                         index,
-                        f"{facts.name}：日剂量 {daily.normalize():f} 克超过目录限量 "
-                        f"{facts.herbal_daily_dose_limit.normalize():f} 克",
-                        f"减至每日 {facts.herbal_daily_dose_limit.normalize():f} 克",
+                        f"日剂量 {_plain(daily)} 克超过目录限量 {_plain(facts.herbal_daily_dose_limit)} 克",
+                        f"单次剂量改为 {_plain(most)} 克",
+                        {"dose": _plain(most)},
+                        name=name,
                     )
 
         reasons = self_pay_reasons(
@@ -499,24 +586,28 @@ def check_prescription(
         outcome.self_pay = bool(reasons) or line.self_pay
         for rule, text in reasons:
             if line.self_pay and line.consent:
-                add(rule, Level.WARN, index, f"{facts.name}：{text}，按自费开具（已取得患者同意）")
+                add(rule, Level.WARN, index, f"{text}，按自费开具（已取得患者同意）", name=name)
+            elif rule == RuleId.RX_5:
+                add(rule, Level.BLOCK, index, text, "确认适应症并经医院审批，或标记自费", name=name)
             else:
                 add(
                     rule,
                     Level.BLOCK,
                     index,
-                    f"{facts.name}：{text}",
-                    "标记自费并取得患者签字同意"
-                    if rule != RuleId.RX_5
-                    else "确认适应症并经医院审批，或标记自费",
+                    text,
+                    "标记自费并取得患者签字同意",
+                    {"self_pay": "on", "consent": "on"},
+                    name=name,
                 )
         if line.self_pay and not line.consent:
             add(
                 RuleId.FEE_4,
                 Level.BLOCK,
                 index,
-                f"{facts.name}：自费项目须患者签署自费协议书",
+                "自费项目须患者签署自费协议书",
                 "记录患者同意",
+                {"consent": "on"},
+                name=name,
             )
     return CheckResult(violations=violations, items=outcomes)
 

@@ -4,12 +4,14 @@ hospital's day-supply profile, diagnoses' RX-2 categories, approvals, earlier su
 from __future__ import annotations
 
 import datetime
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.core.cache import cache
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from core.errors import DomainError
@@ -48,8 +50,89 @@ class CheckAnswer:
     lines: list[rules.ItemInput] = field(default_factory=list)
 
 
-def person_by_psn_no(psn_no: str) -> InsuredPerson:
-    person = InsuredPerson.objects.filter(psn_no=psn_no).first()
+# The check's reference data — day-supply profiles, catalog versions and items, hospital-item
+# mappings, diagnosis codes and RX-2 ranges — is versioned and changes rarely, so the check reads it
+# through Django's cache under a generation number that any save or delete of those rows replaces
+# (prescriptions.apps connects the signals). Only what was found is cached; the TTL bounds what a
+# bulk update (no signals) could leave stale. The person, sanctions and approvals are read live.
+REFERENCE_CACHE_SECONDS = 600
+GENERATION_KEY = "rx:reference-generation"
+
+
+GENERATION_LOCAL_SECONDS = 1.0  # another process's change is seen within a second
+_generation: list[Any] = [None, 0.0]  # this process's last read: value, monotonic time read
+
+
+def reference_generation() -> str:
+    value, read_at = _generation
+    if value is not None and time.monotonic() - read_at < GENERATION_LOCAL_SECONDS:
+        return value
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        cache.add(GENERATION_KEY, str(time.time_ns()), None)
+        value = cache.get(GENERATION_KEY) or str(time.time_ns())
+    _generation[:] = [value, time.monotonic()]
+    return value
+
+
+def reference_changed(**kwargs: Any) -> None:
+    """Signal receiver: every cached reference row is stale from now on, in every process."""
+    value = str(time.time_ns())
+    cache.set(GENERATION_KEY, value, None)
+    _generation[:] = [value, time.monotonic()]
+
+
+def forget_local() -> None:
+    """Drop this process's copies (tests, after the database was rolled back under them)."""
+    _local.clear()
+    _generation[:] = [None, 0.0]
+
+
+_local: dict[str, Any] = {}  # this process's copy of cached reference rows, by full key
+LOCAL_MAX_ENTRIES = 20_000
+
+
+def _cached_many(
+    prefix: str, keys: Sequence[str], load: Any, generation: str | None = None
+) -> dict[str, Any]:
+    """{key: value} for `keys`: from this process's memory, else Django's cache, else
+    `load(missing)` (whose found values are cached in both). `prefix` names what and as of when
+    (date); the generation in every key makes a changed reference row miss everywhere at once."""
+    generation = generation or reference_generation()
+    names = {key: f"rx:{generation}:{prefix}:{key}" for key in dict.fromkeys(keys)}
+    now = time.monotonic()
+    found = {key: _local[name][1] for key, name in names.items() if name in _local and _local[name][0] > now}
+    wanted = [names[key] for key in names if key not in found]
+    if wanted:
+        hits = cache.get_many(wanted)
+        found.update({key: hits[name] for key, name in names.items() if name in hits})
+        _remember(hits)
+    missing = [key for key in names if key not in found]
+    if missing:
+        loaded = load(missing)
+        if loaded:
+            fresh = {names[k]: v for k, v in loaded.items()}
+            cache.set_many(fresh, REFERENCE_CACHE_SECONDS)
+            _remember(fresh)
+        found.update(loaded)
+    return found
+
+
+def _remember(entries: dict[str, Any]) -> None:
+    if len(_local) + len(entries) > LOCAL_MAX_ENTRIES:
+        _local.clear()  # stale generations go with it
+    expires = time.monotonic() + REFERENCE_CACHE_SECONDS
+    _local.update({name: (expires, value) for name, value in entries.items()})
+
+
+def person_by_psn_no(psn_no: str, on_date: datetime.date | None = None) -> InsuredPerson:
+    """The person, annotated with whether a sanction is in force on `on_date` (INS-4), so the
+    check reads the sanctions only for the few persons who have one (one query, not two)."""
+    from insured.models import Sanction
+
+    day = on_date or timezone.localdate()
+    sanctioned = Sanction.objects.filter(Sanction.active_on_filter(day), person=OuterRef("pk"))
+    person = InsuredPerson.objects.filter(psn_no=psn_no).annotate(sanctioned=Exists(sanctioned)).first()
     if person is None:
         raise DomainError(
             f"未找到人员编号 {psn_no} 的参保人，请先读卡。", code="person_not_found", status_code=404
@@ -58,13 +141,18 @@ def person_by_psn_no(psn_no: str) -> InsuredPerson:
 
 
 def profile_as_of(on_date: datetime.date, code: str | None = None) -> DaySupplyProfile:
-    """RX-2: the hospital's chosen day-supply profile version in force on `on_date`."""
+    """RX-2: the hospital's chosen day-supply profile version in force on `on_date` (cached)."""
     code = code or settings.HOSPITAL["RX_PROFILE"]
-    profile = (
-        DaySupplyProfile.objects.filter(DaySupplyProfile.valid_on_filter(on_date), code=code)
-        .order_by("-effective_from")
-        .first()
-    )
+
+    def load(keys: list[str]) -> dict[str, DaySupplyProfile]:
+        row = (
+            DaySupplyProfile.objects.filter(DaySupplyProfile.valid_on_filter(on_date), code=code)
+            .order_by("-effective_from")
+            .first()
+        )
+        return {keys[0]: row} if row else {}
+
+    profile = _cached_many(f"profile:{on_date:%Y%m%d}", [code], load).get(code)
     if profile is None:
         raise DomainError(
             f"未配置 {on_date} 有效的处方限量方案 {code}，请管理员维护。",
@@ -84,6 +172,7 @@ def profile_facts(profile: DaySupplyProfile) -> rules.DaySupplyProfile:
         specified_days=profile.specified_days,
         discharge_days=profile.discharge_days,
         max_drugs=profile.max_drugs,
+        discharge_uses_outpatient_limits=profile.discharge_uses_outpatient_limits,
     )
 
 
@@ -119,49 +208,67 @@ def resolve_items(
     codes: Sequence[str], on_date: datetime.date
 ) -> tuple[dict[str, rules.CatalogFacts], dict[str, CatalogItem]]:
     """Codes may be national (med_list_codg) or the hospital's own (medins_list_codg). A hospital item
-    is judged as its mapped national item, but is fund-payable only with an approved mapping (FEE-1)."""
-    national = catalog_selectors.national_items_by_code(codes, on_date=on_date)
-    facts = {code: catalog_facts(item) for code, item in national.items()}
-    by_code: dict[str, CatalogItem] = dict(national)
-    missing = [c for c in codes if c not in national]
+    is judged as its mapped national item, but is fund-payable only with an approved mapping (FEE-1).
+    National items (versioned) come through the reference cache; mappings are read live."""
+    national = _national_items([c for c in codes if c], on_date)
+    facts = {code: entry[0] for code, entry in national.items()}
+    by_code = {code: entry[1] for code, entry in national.items()}
+    missing = [c for c in codes if c and c not in national]
     if missing:
-        hospital_items = HospitalItem.objects.filter(medins_list_codg__in=missing).exclude(med_list_codg="")
-        targets = catalog_selectors.national_items_by_code(
-            [h.med_list_codg for h in hospital_items], on_date=on_date
+        hospital_items = list(
+            HospitalItem.objects.filter(medins_list_codg__in=missing).exclude(med_list_codg="")
         )
+        targets = _national_items([h.med_list_codg for h in hospital_items], on_date)
         for hospital_item in hospital_items:
             target = targets.get(hospital_item.med_list_codg)
             if target is None:
                 continue
             mapped = hospital_item.fund_payable_on(on_date)
-            facts[hospital_item.medins_list_codg] = catalog_facts(target, mapped=mapped)
-            by_code[hospital_item.medins_list_codg] = target
+            facts[hospital_item.medins_list_codg] = catalog_facts(target[1], mapped=mapped)
+            by_code[hospital_item.medins_list_codg] = target[1]
     return facts, by_code
+
+
+def _national_items(
+    codes: Sequence[str], on_date: datetime.date
+) -> dict[str, tuple[rules.CatalogFacts, CatalogItem]]:
+    """(facts, item) of the catalog in force on `on_date` for these national codes (cached)."""
+
+    def load(missing: list[str]) -> dict[str, tuple[rules.CatalogFacts, CatalogItem]]:
+        items = catalog_selectors.national_items_by_code(missing, on_date=on_date)
+        return {code: (catalog_facts(item), item) for code, item in items.items()}
+
+    return _cached_many(f"item:{on_date:%Y%m%d}", codes, load)
 
 
 def diagnosis_facts(codes: Sequence[str], on_date: datetime.date) -> list[rules.DiagnosisFact]:
     """RX-2 categories by code range (diagnoses app): E11.9 and E11.900 both count as diabetes."""
+    facts = _cached_many(f"dx:{on_date:%Y%m%d}", list(codes), lambda m: _load_diagnoses(m, on_date))
+    return [facts[code] for code in codes]
+
+
+def _load_diagnoses(codes: Sequence[str], on_date: datetime.date) -> dict[str, rules.DiagnosisFact]:
     from diagnoses import selectors as diagnosis_selectors
 
     categories = diagnosis_selectors.rx2_categories(codes, on_date)
     names = diagnosis_selectors.lookup(codes, on_date=on_date)
-    facts = []
+    facts = {}
     for code in codes:
         category = categories[code]
         known = names.get(code)
-        facts.append(
-            rules.DiagnosisFact(
-                code=code,
-                category=category.category,
-                disease=category.disease,
-                name=known.name if known else "",
-            )
+        facts[code] = rules.DiagnosisFact(
+            code=code,
+            category=category.category,
+            disease=category.disease,
+            name=known.name if known else "",
         )
     return facts
 
 
 def scope_restriction(person: InsuredPerson, on_date: datetime.date) -> str:
     """INS-4: a message when a sanction confines the person to institutions other than this one."""
+    if getattr(person, "sanctioned", True) is False:
+        return ""  # person_by_psn_no found no sanction in force: no query
     here = settings.HOSPITAL["CODE"]
     for sanction in active_sanctions(person, on_date):
         allowed = [i.fixmedins_code for i in sanction.institutions.all()]
@@ -215,11 +322,14 @@ def check(
 ) -> CheckAnswer:
     """RX-1..RX-8, FEE-1, FEE-6, INS-4 over a prescription as written; saves nothing."""
     on_date = on_date or timezone.localdate()
-    person = person_by_psn_no(psn_no)
+    person = person_by_psn_no(psn_no, on_date)
     profile = profile_as_of(on_date)
     codes = [line.item_code for line in lines]
     facts, catalog_items = resolve_items(codes, on_date)
-    approved = approvals(person, codes, on_date)
+    # RX-5/RX-6 approvals matter only for restricted or approval-bound items; RX-4's earlier supplies
+    # only for inpatient prescriptions: no query otherwise.
+    needs_approval = any(f.restricted or f.approval_required for f in facts.values())
+    approved = approvals(person, codes, on_date) if needs_approval else {}
     inputs = []
     for line in lines:
         national = facts[line.item_code].code if line.item_code in facts else line.item_code
@@ -252,7 +362,9 @@ def check(
             scope_restriction=scope_restriction(person, on_date),
         ),
         hospital_tier=settings.HOSPITAL["TIER"],
-        previous_supplies=previous_supplies(person, codes, on_date),
+        previous_supplies=previous_supplies(person, codes, on_date)
+        if visit_type == rules.VisitType.INPATIENT
+        else (),
         default_approval_days=profile.approval_valid_days,
     )
     return CheckAnswer(
@@ -277,7 +389,14 @@ def answer_body(answer: CheckAnswer) -> dict[str, Any]:
             for d in answer.diagnoses
         ],
         "violations": [
-            {"rule": v.rule, "level": v.level, "item": v.item, "message": v.message, "fix": v.fix}
+            {
+                "rule": v.rule,
+                "level": v.level,
+                "item": v.item,
+                "message": v.message,
+                "fix": v.fix,
+                "fix_values": v.fix_values,
+            }
             for v in result.violations
         ],
         "items": [

@@ -16,8 +16,11 @@ ARTIFACTS_DIR = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Tests share Redis db 15; start each from an empty cache."""
+    """Tests share Redis db 15; start each from an empty cache (and no process-local copies)."""
+    from prescriptions.selectors import forget_local
+
     cache.clear()
+    forget_local()
     yield
 
 
@@ -32,6 +35,8 @@ MIGRATION_SEEDS = [
     ("admission.AdmissionPolicy", "admission.migrations.0002_seed_policy"),
     ("diagnoses.DiagnosisRestriction", "diagnoses.migrations.0003_diagnosis_restrictions"),
     ("audit.AuditRule", "audit.migrations.0002_fee_line_view_and_seed"),
+    ("admission.DailyItemGroup", "admission.migrations.0007_fee3_daily_item_groups"),
+    ("core.CalendarDay", "core.migrations.0002_calendar_days"),
 ]
 
 

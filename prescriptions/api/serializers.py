@@ -60,6 +60,10 @@ class ViolationSerializer(serializers.Serializer):
     item = serializers.IntegerField(allow_null=True)
     message = serializers.CharField()
     fix = serializers.CharField()
+    fix_values = serializers.DictField(
+        child=serializers.CharField(),
+        help_text="应用修改建议时各字段的新值（quantity、days、dose；self_pay/consent 为 on）",
+    )
 
 
 class ItemOutcomeSerializer(serializers.Serializer):

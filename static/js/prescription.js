@@ -75,5 +75,20 @@
     }
   });
 
+  // One-click fix (RX-2/RX-3/catalog/FEE-4): the check names the field values; set them and re-check.
+  document.addEventListener("click", (e) => {
+    const button = e.target.closest("button.rx-fix");
+    if (!button) return;
+    const rowId = button.dataset.row;
+    for (const attr of button.getAttributeNames()) {
+      if (!attr.startsWith("data-fix-")) continue;
+      const field = form.querySelector(`[name="rows-${rowId}-${attr.slice(9)}"]`);
+      if (!field) continue;
+      if (field.type === "checkbox") field.checked = true;
+      else field.value = button.getAttribute(attr);
+    }
+    recheck();
+  });
+
   refreshDiagnosisSelects();
 })();

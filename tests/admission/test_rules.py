@@ -1,46 +1,64 @@
 """Admission rules with the regulations' numbers (ADM-3, ADM-5, ADM-7, ADM-8, ADM-10, ADM-11)."""
 
 import datetime
+import functools
 from decimal import Decimal
 
 import pytest
 
 from admission import rules
+from core import workdays
 
 D = datetime.date
+
+
+# The 2026 rows the calendar needs here, as plain data (the seeded table is tested in
+# tests/core/test_workdays.py): National Day 10-01..10-07 off, Saturday 10-10 worked.
+CALENDAR_2026 = workdays.YearCalendar(
+    year=2026,
+    maintained=True,
+    holidays={D(2026, 10, day): "国庆节" for day in range(1, 8)},
+    workdays=frozenset({D(2026, 10, 10)}),
+)
+
+
+def calendar_2026(day: datetime.date) -> bool:
+    assert day.year == 2026
+    return CALENDAR_2026.is_working_day(day)
 
 
 @pytest.mark.parametrize(
     ("admitted", "deadline"),
     [
-        (D(2026, 11, 23), D(2026, 11, 26)),  # Monday -> Thursday
-        (D(2026, 11, 26), D(2026, 12, 1)),  # Thursday: Fri, (weekend), Mon, Tue
-        (D(2026, 11, 28), D(2026, 12, 2)),  # admitted on a Saturday: Mon, Tue, Wed
-        (
-            D(2026, 9, 30),
-            D(2026, 10, 10),
-        ),  # National Day: Oct 8, Oct 9, and Saturday Oct 10 (adjusted workday)
+        pytest.param(D(2026, 11, 23), D(2026, 11, 26), id="ADM-3 Monday to Thursday"),
+        pytest.param(D(2026, 11, 26), D(2026, 12, 1), id="ADM-3 Thursday: Fri, (weekend), Mon, Tue"),
+        pytest.param(D(2026, 11, 28), D(2026, 12, 2), id="ADM-3 admitted Saturday: Mon, Tue, Wed"),
+        pytest.param(D(2026, 9, 30), D(2026, 10, 10), id="ADM-3 National Day: 10-08, 10-09, Sat 10-10"),
     ],
 )
 def test_adm3_three_working_days(admitted, deadline):
-    assert rules.formalities_deadline(admitted) == deadline
+    assert rules.formalities_deadline(admitted, is_workday=calendar_2026) == deadline
 
 
 def test_adm3_overdue_only_after_the_deadline_day():
     admitted = D(2026, 9, 30)
-    assert not rules.formalities_overdue(admitted, None, today=D(2026, 10, 10))
-    assert rules.formalities_overdue(admitted, None, today=D(2026, 10, 11))
-    assert not rules.formalities_overdue(admitted, D(2026, 10, 10), today=D(2026, 10, 20))
-    assert rules.formalities_overdue(admitted, D(2026, 10, 12), today=D(2026, 10, 20))
+    overdue = functools.partial(rules.formalities_overdue, is_workday=calendar_2026)
+    assert not overdue(admitted, None, today=D(2026, 10, 10))
+    assert overdue(admitted, None, today=D(2026, 10, 11))
+    assert not overdue(admitted, D(2026, 10, 10), today=D(2026, 10, 20))
+    assert overdue(admitted, D(2026, 10, 12), today=D(2026, 10, 20))
 
 
 def test_adm3_working_days_are_data():
-    assert rules.formalities_deadline(D(2026, 11, 23), working_days=5) == D(2026, 11, 30)
+    assert rules.formalities_deadline(D(2026, 11, 23), working_days=5, is_workday=calendar_2026) == D(
+        2026, 11, 30
+    )
 
 
-def test_unknown_calendar_year_is_a_clear_error():
-    with pytest.raises(rules.CalendarUnknown, match="节假日安排"):
-        rules.is_working_day(D(2099, 1, 5))
+def test_adm3_a_year_without_rows_counts_weekends_only():
+    """ADM-3: 2099 has no holiday rows: Friday 2099-01-02 + 3 → Mon 01-05, Tue, Wed 01-07."""
+    unknown = workdays.YearCalendar(year=2099, maintained=False, holidays={}, workdays=frozenset())
+    assert rules.formalities_deadline(D(2099, 1, 2), is_workday=unknown.is_working_day) == D(2099, 1, 7)
 
 
 @pytest.mark.parametrize(("gap", "expected"), [(0, True), (10, True), (11, False)])
@@ -147,3 +165,63 @@ def test_adm10_checklist_lists_exactly_what_is_missing():
     assert [m["rule"] for m in missing] == ["ADM-10", "FEE-2", "FEE-2", "FEE-4", "RX-3", "ADM-10"]
     assert "FY0009" in missing[2]["message"]
     assert rules.discharge_checklist(has_main_diagnosis=True) == []
+
+
+@pytest.mark.parametrize(
+    ("referrals", "admissions", "exceeded"),
+    [
+        pytest.param(599, 20000, False, id="ADM-11 599/20000 = 2.995 % (shown 3.00 %) is within"),
+        pytest.param(600, 20000, True, id="ADM-11 600/20000 = 3.000 % is not below 3 %"),
+        pytest.param(2, 67, False, id="ADM-11 2/67 = 2.985 % within"),
+        pytest.param(1, 33, True, id="ADM-11 1/33 = 3.03 % exceeded"),
+        pytest.param(0, 0, False, id="ADM-11 no admissions"),
+    ],
+)
+def test_adm11_exact_rate_is_compared_with_3_percent(referrals, admissions, exceeded):
+    assert rules.referral_rate_exceeded(referrals, admissions) is exceeded
+    if admissions == 20000:
+        assert rules.referral_rate(referrals, admissions) == Decimal("3.00")  # display only
+
+
+T = datetime.datetime
+
+
+@pytest.mark.parametrize(
+    ("hours", "leaves", "excused"),
+    [
+        pytest.param(9, [], False, id="ADM-5 no leave: absent"),
+        pytest.param(9, [(8, 12)], True, id="ADM-5 inside an approved leave: on leave"),
+        pytest.param(8, [(8, 12)], True, id="ADM-5 the leave's first moment"),
+        pytest.param(12, [(8, 12)], True, id="ADM-5 the leave's last moment"),
+        pytest.param(13, [(8, 12)], False, id="ADM-5 an hour after the leave ended: absent"),
+        pytest.param(13, [(8, 12), (13, 20)], True, id="ADM-5 inside a second leave"),
+    ],
+)
+def test_adm5_an_approved_leave_excuses_an_absence(hours, leaves, excused):
+    """ADM-5 (001 §15): hours after 2026-11-01 00:00."""
+
+    def at(hour: int) -> datetime.datetime:
+        return T(2026, 11, 1) + datetime.timedelta(hours=hour)
+
+    assert rules.absence_excused(at(hours), [(at(a), at(b)) for a, b in leaves]) is excused
+
+
+BED = rules.DailyGroup("床位费", ("001102",))
+NURSING = rules.DailyGroup("护理级别", ("00120100003", "00120100004", "00120100005"))
+
+
+@pytest.mark.parametrize(
+    ("code", "already", "group", "duplicate"),
+    [
+        pytest.param("001102000010000", Decimal(0), "床位费", False, id="FEE-3 first bed of the day"),
+        pytest.param("001102000020000", Decimal(1), "床位费", True, id="FEE-3 a second bed class same day"),
+        pytest.param("001102000010000", Decimal(0), "床位费", False, id="FEE-3 after a refund (net 0)"),
+        pytest.param("001201000040000", Decimal(1), "护理级别", True, id="FEE-3 Ⅱ级护理 after Ⅰ级 same day"),
+        pytest.param("001201000020000", Decimal(1), None, False, id="FEE-3 特级护理 is hourly, not daily"),
+        pytest.param("002202010010000", Decimal(5), None, False, id="FEE-3 a test is not a daily item"),
+    ],
+)
+def test_fee3_daily_items_once_a_day(code, already, group, duplicate):
+    found = rules.daily_group(code, [BED, NURSING])
+    assert (found.name if found else None) == group
+    assert bool(found and rules.daily_duplicate(found, already)) is duplicate

@@ -365,4 +365,61 @@ def test_discharge_medication_over_15_days_blocks_discharge(hospital, items, box
     missing = [m["message"] for m in selectors.discharge_missing(stay) if m["rule"] == "RX-3"]
     assert bool(missing) is blocked
     if blocked:
-        assert "16 天量超过 15 天（RX-3）" in missing[0]
+        assert "合计 16 天量超过 15 天（RX-3）" in missing[0]
+
+
+def test_rx3_discharge_medication_is_added_up_over_orders_and_refunds_subtract(hospital, items):
+    """RX-3 (000 §4 二.3) in the ADM-10 checklist: two take-home orders of amoxicillin, one box of 24
+    at 1 tid each = 8 + 8 = 16 days > 15 → blocked; refunding the second box leaves 8 days → clear."""
+    stay = admit(hospital)
+    first = order(hospital, stay, items["H-AMX"], kind="discharge_med", frequency="tid")
+    second = order(hospital, stay, items["H-AMX"], kind="discharge_med", frequency="tid")
+    charge(hospital, stay, first, "1")
+    [line] = charge(hospital, stay, second, "1", at=stay.admitted_at + datetime.timedelta(hours=3))
+    services.discharge_order(actor=hospital.clerk, stay=stay)
+    missing = [m["message"] for m in selectors.discharge_missing(stay) if m["rule"] == "RX-3"]
+    assert len(missing) == 1 and "出院带药合计 16 天量超过 15 天（RX-3）" in missing[0]
+    charges.charge_refund(actor=hospital.clerk, line=line, reason="患者家中尚有")
+    assert not [m for m in selectors.discharge_missing(stay) if m["rule"] == "RX-3"]
+
+
+def test_adm5_absence_during_an_approved_leave_is_not_counted(hospital):
+    """ADM-5: the nurse records 'absent' while an approved leave covers the moment — no ADM-6 review,
+    no absence counted; a later unexcused absence is then the first, not the second."""
+    stay = admit(hospital)
+    t0 = stay.admitted_at + datetime.timedelta(days=1)
+    leave = services.leave_request(
+        actor=hospital.clerk, stay=stay, starts_at=t0, ends_at=t0 + datetime.timedelta(hours=6), reason="回家"
+    )
+    services.leave_decide(actor=hospital.clerk, leave=leave, approve=True, doctor=hospital.doctor)
+    _, notices = services.round_record(
+        actor=hospital.clerk, stay=stay, finding="absent", inspected_at=t0 + datetime.timedelta(hours=2)
+    )
+    assert [n["rule"] for n in notices] == ["ADM-5"] and "已批准的请假" in notices[0]["message"]
+    assert not stay.reviews.exists()
+    assert list(stay.rounds.values_list("finding", flat=True)) == [WardRound.Finding.ON_LEAVE]
+    _, notices = services.round_record(
+        actor=hospital.clerk, stay=stay, finding="absent", inspected_at=t0 + datetime.timedelta(days=1)
+    )
+    stay.refresh_from_db()
+    assert [n["message"] for n in notices] == ["第 1 次无假不在床，已提交医保办。"]
+    assert stay.fund_status == Stay.FundStatus.RECOGNISED
+
+
+def test_fee3_bed_charged_twice_on_one_day_is_refused(hospital, items):
+    """FEE-3 (004 第九条 杜绝重复收费): the bed (001102…) once a day per stay — a second order's bed on
+    the same day is refused, the next day is fine, and after a refund the day can be charged again."""
+    stay = admit(hospital)
+    first = order(hospital, stay, items["H-BED"])
+    second = order(hospital, stay, items["H-BED"])
+    day1 = stay.admitted_at + datetime.timedelta(hours=2)
+    charges.consent_record(
+        actor=hospital.clerk, stay=stay, hospital_item=items["H-BED"], reason="超标准", signer="本人"
+    )
+    [bed] = charge(hospital, stay, first, "1", at=day1)
+    with pytest.raises(DomainError) as refused:
+        charge(hospital, stay, second, "1", at=day1 + datetime.timedelta(hours=1))
+    assert "床位费" in str(refused.value.errors) and "FEE-3" in str(refused.value.errors)
+    charge(hospital, stay, second, "1", at=day1 + datetime.timedelta(days=1))
+    charges.charge_refund(actor=hospital.clerk, line=bed, reason="重复")
+    charge(hospital, stay, second, "1", at=day1 + datetime.timedelta(hours=3))

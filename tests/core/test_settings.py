@@ -63,7 +63,9 @@ def test_production_hasher_is_argon2():
 
 def test_sessions_expire():
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True  # idle timeout, renewed per request
+    assert settings.SESSION_SAVE_EVERY_REQUEST is False  # renewed by core.middleware instead
+    assert "core.middleware.SessionRenewalMiddleware" in settings.MIDDLEWARE
+    assert 0 < settings.SESSION_RENEW_SECONDS <= 300  # idle timeout exact to within this
     assert 0 < settings.SESSION_COOKIE_AGE <= 8 * 3600
 
 

@@ -100,7 +100,9 @@ def test_check_reports_rx2_with_fix_and_saves_nothing(doctor_client, catalog, pe
     [violation] = data["violations"]
     assert violation["rule"] == "RX-2" and violation["level"] == "block" and violation["item"] == 0
     assert "16 天量超过急性病 7 天" in violation["message"]
-    assert violation["fix"].startswith("减至 7 天量：21 片")
+    # 7 days × 3 = 21 tablets < a box of 24 → split: 18 tablets = 0.75 box, 18 ÷ 3 = 6 days
+    assert violation["fix"] == "拆零改为 0.75 盒（18 片）、6 天"
+    assert violation["fix_values"] == {"quantity": "0.75", "days": "6"}
     assert data["diagnoses"][0]["category"] == "acute"
     assert not Prescription.objects.exists()
 

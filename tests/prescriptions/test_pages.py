@@ -54,8 +54,28 @@ def test_check_partial_shows_violation_beside_its_row_with_the_fix():
     html = response.content.decode()
     assert response.status_code == 200
     assert '<div id="row-issues-0" class="rx-issues" hx-swap-oob="true">' in html
-    assert "16 天量超过急性病 7 天（RX-2）" in html and "减至 7 天量：21 片" in html
+    assert "16 天量超过急性病 7 天（RX-2）" in html  # the full message, in the row's title
+    # the fix names both fields, with the values one click applies: 7 days × 3 = 21 tablets < a box of
+    # 24, so the box is split to 18 tablets = 0.75 box, 18 ÷ 3 = 6 days
+    assert 'data-fix-quantity="0.75" data-fix-days="6">拆零改为 0.75 盒（18 片）、6 天</button>' in html
     assert 'id="row-issues-1"' in html  # the empty row is cleared too
+
+
+@pytest.mark.django_db
+def test_self_pay_with_consent_saves_as_the_page_promises():
+    """D9/FEE-4: 16 days for an acute illness, marked self-pay with the patient's consent, is saved
+    (the RX-2 finding kept as a warning); self-pay without consent is still refused."""
+    make_catalog()
+    person = make_person()
+    client = Client()
+    client.force_login(doctor())
+    unconsented = {**FORM, "psn_no": person.psn_no, "rows-0-self_pay": "on"}
+    assert client.post("/prescriptions/new/", unconsented).status_code == 200
+    assert not Prescription.objects.exists()
+    consented = {**unconsented, "rows-0-consent": "on"}
+    saved = client.post("/prescriptions/new/", consented)
+    prescription = Prescription.objects.get()
+    assert saved.status_code == 302 and prescription.items.get().self_pay
 
 
 @pytest.mark.django_db
@@ -111,16 +131,21 @@ def test_doctor_composes_sees_rx2_fixes_and_saves(page, live_server, artifacts_d
     page.select_option("select[name='rows-0-frequency']", "tid")
     issue = page.locator("#row-issues-0 .rx-issue.block")
     issue.wait_for()
-    assert "16 天量超过急性病 7 天（RX-2）" in issue.inner_text()
-    assert "减至 7 天量：21 片" in issue.inner_text()
+    assert "16 天量超过急性病 7 天" in issue.inner_text()
+    fix = issue.locator("button.rx-fix")
+    assert fix.inner_text() == "拆零改为 0.75 盒（18 片）、6 天"
     page.screenshot(path=str(artifacts_dir / "prescription-rx2-violation.png"), full_page=True)
 
-    quantity.fill("0.25")  # 6 tablets: 2 days at 1 tid
+    fix.click()  # issue 19 item 6: the fix in one click — quantity and days set, re-checked
     page.wait_for_selector(".rx-verdict.ok")
+    assert quantity.input_value() == "0.75" and page.input_value("input[name='rows-0-days']") == "6"
     assert page.locator("#row-issues-0 .rx-issue.block").count() == 0
+    page.screenshot(path=str(artifacts_dir / "prescription-fix-applied.png"), full_page=True)
     page.keyboard.press("Control+s")
     page.wait_for_url("**/prescriptions/*/")
     assert "已保存" in page.locator(".messages").inner_text()
     page.screenshot(path=str(artifacts_dir / "prescription-saved.png"), full_page=True)
     saved = Prescription.objects.get()
-    assert saved.items.get().days_supply == Decimal("2.00") and saved.diagnoses.get().code == "J06.9"
+    item = saved.items.get()
+    assert item.days_supply == Decimal("6.00") and item.quantity == Decimal("0.75")  # 0.75 × 24 ÷ 3
+    assert saved.diagnoses.get().code == "J06.9"

@@ -76,7 +76,9 @@ def test_declared_days_cannot_hide_the_computed_supply():
     assert outcome.days_supply == D(16) and outcome.judged_days == D(16)
     [hit] = rule_hits(result, "RX-2", "block")
     assert "16 天量超过急性病 7 天" in hit.message
-    assert hit.fix == "减至 7 天量：21 片（不足 1 盒，须拆零）"
+    # 7 days × 3 = 21 tablets < one box of 24: split to a two-decimal quantity, 18 = 0.75 × 24, 6 days
+    assert hit.fix == "拆零改为 0.75 盒（18 片）、6 天"
+    assert hit.fix_values == {"quantity": "0.75", "days": "6"}
     assert rules.judged_days(D(5), 9) == D(9)
 
 
@@ -325,3 +327,146 @@ def test_messages_are_chinese_with_rule_id():
     result = run([days_line(8)])
     [hit] = result.violations
     assert hit.message.endswith("（RX-2）") and "天量超过急性病" in hit.message
+
+
+BOX10 = replace(BOX24, code="B10", name="布洛芬片", pack_size=D(10))
+DIABETES = SPECIFIED["糖尿病"]
+
+
+@pytest.mark.parametrize(
+    ("link", "days", "blocked", "warned"),
+    [
+        pytest.param(0, 7, False, False, id="RX-2 drug for the acute diagnosis: 7 days pass"),
+        pytest.param(
+            0, 8, True, False, id="RX-2 drug for the acute diagnosis: 8 days blocked despite diabetes"
+        ),
+        pytest.param(1, 30, False, False, id="RX-2 drug for diabetes: 30 days pass"),
+        pytest.param(1, 31, True, False, id="RX-2 drug for diabetes: 31 days blocked"),
+        pytest.param(None, 30, False, True, id="RX-2 unlinked: most generous (30) with a warning to link"),
+    ],
+)
+def test_rx2_each_drug_is_judged_by_the_diagnosis_it_treats(link, days, blocked, warned):
+    """RX-2 (000 §4 二.3): acute J06.9 and diabetes E11.900 on one prescription; the limit follows the
+    diagnosis the line is linked to (index 0 acute → 7, index 1 diabetes → 30)."""
+    line = replace(days_line(days), diagnosis_index=link)
+    result = run([line], diagnoses=[ACUTE, DIABETES])
+    assert bool(rule_hits(result, "RX-2", "block")) is blocked
+    assert bool(rule_hits(result, "RX-2", "warn")) is warned
+    if blocked:
+        limit = 7 if link == 0 else 30
+        assert rule_hits(result, "RX-2", "block")[0].short.endswith(
+            f"超过{'急性病' if link == 0 else '特定病种（糖尿病）'} {limit} 天"
+        )
+
+
+def test_rx3_one_drug_is_added_up_over_its_lines():
+    """RX-3 (000 §4 二.3): 8 + 8 = 16 days of one drug > 15; the second line is blocked and told to
+    keep 15 − 8 = 7 days: 7 capsules (packs of 1, 1 a day), 7 days."""
+    lines = [replace(days_line(8), diagnosis_index=0), replace(days_line(8), diagnosis_index=0)]
+    result = run(lines, visit="discharge", diagnoses=[CHRONIC])
+    [hit] = rule_hits(result, "RX-3", "block")
+    assert hit.item == 1 and hit.short == "出院带药 合计 16 天量超过 15 天"
+    assert (hit.fix, hit.fix_values) == ("改为 7 粒、7 天", {"quantity": "7", "days": "7"})
+    assert run(
+        [lines[0], replace(days_line(7), diagnosis_index=0)], visit="discharge", diagnoses=[CHRONIC]
+    ).ok
+
+
+COUNTY_DISCHARGE = replace(COUNTY, discharge_uses_outpatient_limits=True)
+
+
+@pytest.mark.parametrize(
+    ("profile", "diagnosis", "days", "ok"),
+    [
+        pytest.param(COUNTY_DISCHARGE, ACUTE, 3, True, id="RX-3 seed 004: acute discharge drug 3 days pass"),
+        pytest.param(
+            COUNTY_DISCHARGE, ACUTE, 4, False, id="RX-3 seed 004: acute discharge drug 4 days blocked"
+        ),
+        pytest.param(COUNTY_DISCHARGE, CHRONIC, 15, True, id="RX-3 seed 004: chronic 15 days pass"),
+        pytest.param(DEFAULT, ACUTE, 15, True, id="RX-3 seed 000: 15 days whatever the diagnosis"),
+        pytest.param(DEFAULT, ACUTE, 16, False, id="RX-3 seed 000: 16 days blocked"),
+    ],
+)
+def test_rx3_discharge_limit_follows_the_profile(profile, diagnosis, days, ok):
+    """RX-3: seed 004's hospitals apply the outpatient limits to discharge medication (参照上述执行)."""
+    line = replace(days_line(days), diagnosis_index=0)
+    result = run([line], visit="discharge", diagnoses=[diagnosis], profile=profile)
+    assert result.ok is ok
+    assert bool(rule_hits(result, "RX-3", "block")) is not ok
+
+
+@pytest.mark.parametrize(
+    ("line", "visit", "rule", "text"),
+    [
+        pytest.param(
+            ItemInput("T1", D(10), D(1), "prn"),
+            "outpatient",
+            "RX-2",
+            "按需使用，须填写天数",
+            id="RX-2 prn without days",
+        ),
+        pytest.param(
+            ItemInput("T1", D(10), None, "tid"),
+            "outpatient",
+            "RX-2",
+            "未填单次剂量，须填写天数",
+            id="RX-2 no dose without days",
+        ),
+        pytest.param(
+            ItemInput("T1", D(10), D(1), "prn", diagnosis_index=0),
+            "discharge",
+            "RX-3",
+            "按需使用，须填写天数",
+            id="RX-3 prn discharge without days",
+        ),
+    ],
+)
+def test_prn_and_doseless_lines_need_days(line, visit, rule, text):
+    """RX-2/RX-3: a line whose days cannot be computed is judged by its declared days, so it needs them."""
+    [hit] = rule_hits(run([line], visit=visit), rule, "block")
+    assert hit.short == text and hit.fix == "填写天数"
+    result = run([replace(line, days=5)], visit=visit)
+    assert result.ok and result.items[0].judged_days == D(5)
+
+
+@pytest.mark.parametrize(
+    ("facts", "line", "diagnosis", "fix", "values"),
+    [
+        # 3 boxes × 10 ÷ 3 a day = 10 days > 7: 21 tablets allowed → 2 boxes = 20, 20 ÷ 3 = 6.7 → 7 days
+        pytest.param(BOX10, ItemInput("B10", D(3), D(1), "tid"), ACUTE, "改为 2 盒（20 片）、7 天",
+                     {"quantity": "2", "days": "7"}, id="RX-2 whole boxes: 2 boxes, 7 days"),
+        # 2 × 24 ÷ 2 a day = 24 days > 15: 30 tablets allowed → 1 box = 24 tablets, 24 ÷ 2 = 12 days
+        pytest.param(BOX24, ItemInput("B24", D(2), D(1), "bid"), CHRONIC, "改为 1 盒（24 片）、12 天",
+                     {"quantity": "1", "days": "12"}, id="RX-2 chronic: 1 box, 12 days"),
+        # one box of 24 at 3 a day lasts 8 days > 7: 21 allowed, 18 = 0.75 box is the largest 2-decimal split
+        pytest.param(BOX24, ItemInput("B24", D(1), D(1), "tid"), ACUTE, "拆零改为 0.75 盒（18 片）、6 天",
+                     {"quantity": "0.75", "days": "6"}, id="RX-2 split pack: 0.75 box, 6 days"),
+        # prn judged by its declared 10 days: only the days can change
+        pytest.param(TABLET, ItemInput("T1", D(10), D(1), "prn", days=10), ACUTE, "天数改为 7 天",
+                     {"days": "7"}, id="RX-2 prn: days 7"),
+    ],
+)  # fmt: skip
+def test_rx2_fix_names_quantity_and_days_consistently_and_applying_it_passes(
+    facts, line, diagnosis, fix, values
+):
+    """Issue 19 item 6: the advice names both fields, agrees with itself, and applying it clears RX-2."""
+    catalog = {facts.code: facts}
+    [hit] = rule_hits(run([line], catalog=catalog, diagnoses=[diagnosis]), "RX-2", "block")
+    assert (hit.fix, hit.fix_values) == (fix, values)
+    fixed = replace(
+        line,
+        quantity=D(values.get("quantity", line.quantity)),
+        days=int(values["days"]) if "days" in values else line.days,
+    )
+    assert run([fixed], catalog=catalog, diagnoses=[diagnosis]).ok
+
+
+def test_self_pay_with_consent_turns_the_day_limit_into_a_warning():
+    """D9/FEE-4: 8 days for an acute illness marked self-pay with consent saves (a recorded warning);
+    self-pay without consent still blocks (FEE-4), as the page says."""
+    consented = run([replace(days_line(8), self_pay=True, consent=True)])
+    assert consented.ok
+    [warning] = rule_hits(consented, "RX-2", "warn")
+    assert "按自费开具" in warning.message
+    unconsented = run([replace(days_line(8), self_pay=True)])
+    assert {v.rule for v in unconsented.violations if v.level == "block"} == {"RX-2", "FEE-4"}
