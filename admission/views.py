@@ -739,11 +739,13 @@ def leave_add(request: HttpRequest, pk: int) -> HttpResponse:
 def consultation_add(request: HttpRequest, pk: int) -> HttpResponse:
     """会诊: a doctor of the stay invites a doctor of another department onto it."""
     stay = access.stay_or_403(request.user, pk, Role.DOCTOR)
-    consultant = get_object_or_404(Practitioner, pk=request.POST.get("doctor") or 0)
+    consultant = Practitioner.objects.filter(pk=_pk(request.POST.get("doctor")) or 0, kind="doctor").first()
+    reason = request.POST.get("reason", "").strip()[:200]
+    if consultant is None:
+        messages.error(request, "未保存：会诊医师：请从列表中选择医师。")
+        return redirect("admission:orders", pk=pk)
     try:
-        services.consultation_invite(
-            actor=request.user, stay=stay, doctor=consultant, reason=request.POST.get("reason", "")
-        )
+        services.consultation_invite(actor=request.user, stay=stay, doctor=consultant, reason=reason)
     except DomainError as error:
         messages.error(request, error.message)
     else:

@@ -15,7 +15,6 @@ GET  /_control/state           visits, active settlements, accumulators (for tes
 
 from __future__ import annotations
 
-import datetime
 import itertools
 import json
 import threading
@@ -25,7 +24,7 @@ from typing import Any
 
 from center.auth import PlainAuth, SignatureError
 from center.protocol import PERSON_TRANSACTIONS
-from center.simulator.state import CenterRefusal, CenterState
+from center.simulator.state import CenterRefusal, CenterState, center_now
 
 
 @dataclass
@@ -53,12 +52,12 @@ class CenterSimulator:
     def _reply(
         self, envelope: dict[str, Any], infcode: int, output: dict[str, Any], err_msg: str = ""
     ) -> dict:
-        now = datetime.datetime.now()
+        now = center_now()
         return {
             "infcode": infcode,
             "inf_refmsgid": f"{self.state.region}{now:%Y%m%d%H%M%S}{next(self._refmsg):010d}",
             "refmsg_time": now.strftime("%Y%m%d%H%M%S%f")[:17],
-            "respond_time": datetime.datetime.now().strftime("%Y%m%d%H%M%S%f")[:17],
+            "respond_time": center_now().strftime("%Y%m%d%H%M%S%f")[:17],
             "err_msg": err_msg or None,
             "warn_msg": None,
             "output": output,

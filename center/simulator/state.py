@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from center.protocol import to_decimal
 from center.simulator import engine
@@ -29,6 +30,11 @@ FUND_PAY_TYPE_NAMES = {
     "390100": "城乡居民基本医疗保险基金",
     "390200": "城乡居民大病医疗保险基金",
 }
+
+
+def center_now() -> datetime.datetime:
+    """The center's clock: Beijing time (its messages carry local times), whatever the host's zone."""
+    return datetime.datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
 
 
 class CenterRefusal(Exception):
@@ -188,7 +194,7 @@ class CenterState:
         return handler(payload, envelope)
 
     def trx_9001(self, payload, envelope):
-        now = datetime.datetime.now()
+        now = center_now()
         return {
             "signinoutb": {
                 "sign_time": now.strftime("%Y-%m-%d %H:%M:%S"),
@@ -209,7 +215,7 @@ class CenterState:
 
     def _person_output(self, person):
         birth = datetime.date.fromisoformat(person["brdy"])
-        age = Decimal((datetime.date.today() - birth).days) / Decimal("365.25")
+        age = Decimal((center_now().date() - birth).days) / Decimal("365.25")
         base = {
             k: person[k] for k in ("psn_no", "psn_cert_type", "certno", "psn_name", "gend", "naty", "brdy")
         }
@@ -367,7 +373,7 @@ class CenterState:
                 lines.append(self._parts(f, cnt=net))
         person = self._person(visit.psn_no)
         info = self._insuinfo(person, visit.insutype)
-        year = datetime.date.today().year
+        year = center_now().date().year
         acc = self.accumulators.get((visit.psn_no, visit.insutype, year), [Decimal("0"), Decimal("0")])
         balance = Decimal(info["balc"]) if visit.insutype != "390" else None
         result = engine.calculate(
@@ -392,7 +398,7 @@ class CenterState:
             "brdy": person["brdy"],
             "insutype": visit.insutype,
             "psn_type": info.get("psn_type", ""),
-            "setl_time": datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
+            "setl_time": center_now().strftime("%Y-%m-%d %H:%M:%S"),
             "med_type": visit.med_type,
             "medfee_sumamt": _fmt(result.medfee_sumamt),
             "fulamt_ownpay_amt": _fmt(result.fulamt_ownpay_amt),
@@ -460,7 +466,7 @@ class CenterState:
         data = payload.get("data") or {}
         visit, result, sns, person, info = self._compute(data, envelope["msgid"])
         setl_id = self._new_id()
-        year = datetime.date.today().year
+        year = center_now().date().year
         acc = self.accumulators.setdefault((visit.psn_no, visit.insutype, year), [Decimal("0"), Decimal("0")])
         acc[0] += result.act_pay_dedc
         acc[1] += result.hifp_pay
@@ -520,7 +526,7 @@ class CenterState:
                 "medins_setl_id": msgid or settlement.msgid,
                 "refd_setl_flag": "1",
                 "init_setl_id": settlement.setl_id,
-                "setl_time": datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
+                "setl_time": center_now().strftime("%Y-%m-%d %H:%M:%S"),
             }
         )
         detail = [

@@ -117,7 +117,8 @@ LEAVE_BODY = {
     "ends_at": (datetime.datetime(2030, 1, 1, 15, 0)).isoformat() + "+08:00",
     "reason": "回家取物",
 }
-PAGE_LEAVE = {"starts_at": "2030-01-01T09:00", "ends_at": "2030-01-01T15:00", "reason": "回家取物"}
+_SOON = datetime.date.today() + datetime.timedelta(days=2)  # forms accept leave within the year
+PAGE_LEAVE = {"starts_at": f"{_SOON}T09:00", "ends_at": f"{_SOON}T15:00", "reason": "回家取物"}
 
 DOCTOR_ACTIONS = [
     Action("api-detail", "GET", _api("")),
@@ -140,7 +141,7 @@ DOCTOR_ACTIONS = [
         "page-order",
         "POST",
         _page("orders/"),
-        lambda s: {"hospital_item": _order(s).hospital_item_id, "quantity": "1"},
+        lambda s: {"hospital_item": _order(s).hospital_item_id, "quantity": "1", "kind": "temp"},
         api=False,
         ok=(302,),
     ),

@@ -15,7 +15,14 @@ from admission.models import DiagnosisCorrection, Stay
 from core.errors import DomainError
 from core.roles import Role
 from diagnoses.models import DiagnosisCode
-from tests.admission.factories import admit, confirmed_read, make_catalog_items, make_codes, make_hospital
+from tests.admission.factories import (
+    admit,
+    confirmed_read,
+    home_hospital,
+    make_catalog_items,
+    make_codes,
+    make_hospital,
+)
 from tests.factories import DepartmentFactory, PractitionerFactory, UserFactory, WardFactory
 from tests.insured.factories import make_person
 from tests.matrix import Endpoint, check_access, matrix_cases
@@ -211,7 +218,7 @@ def test_api_corrects_admission_diagnoses_and_lists_the_history():
 
 
 def test_only_clerks_and_doctors_see_the_diagnosis_correction_button(client_for):
-    hospital = make_hospital()
+    hospital = home_hospital()  # the matrix users' own department and ward (tests/admission/conftest.py)
     stay = admit(hospital)
     for role, shown in ((Role.CLERK, True), (Role.DOCTOR, True), (Role.NURSE, False), (Role.OFFICE, False)):
         html = client_for(role).get(f"/admission/{stay.pk}/").content.decode()

@@ -391,7 +391,10 @@ def test_adm5_absence_during_an_approved_leave_is_not_counted(hospital):
     leave = services.leave_request(
         actor=hospital.clerk, stay=stay, starts_at=t0, ends_at=t0 + datetime.timedelta(hours=6), reason="回家"
     )
-    services.leave_decide(actor=hospital.clerk, leave=leave, approve=True, doctor=hospital.doctor)
+    # ADM-6: the doctor decides (nobody approves his own request; the clerk asked).
+    services.leave_decide(
+        actor=UserFactory(username="ward_doctor2"), leave=leave, approve=True, doctor=hospital.doctor
+    )
     _, notices = services.round_record(
         actor=hospital.clerk, stay=stay, finding="absent", inspected_at=t0 + datetime.timedelta(hours=2)
     )

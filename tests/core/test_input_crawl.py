@@ -160,6 +160,8 @@ def _world(role: Role) -> tuple[Client, dict]:
     user = UserFactory(roles=[role])
     if role == Role.DOCTOR:
         PractitionerFactory(user=user, department=hospital.department)
+    if role == Role.NURSE:  # a nurse acts on her ward's stays (issue 19, item 9)
+        PractitionerFactory(user=user, department=hospital.department, ward=hospital.ward, kind="nurse")
     client = Client()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     registration = stay.registrations.first()
