@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q
-
 from center import transactions
 from center.client import CenterError
 from settlement import flow
@@ -158,7 +156,3 @@ def _compare_visit(ours: list[Settlement], theirs: list[dict]) -> list[Differenc
                 )
             )
     return differences
-
-
-def visits_with_settlements(query: Q | None = None) -> int:
-    return Settlement.objects.filter(query or Q()).values("mdtrt_id").distinct().count()

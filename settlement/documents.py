@@ -9,7 +9,7 @@ figures. National field names stay in the API; here every code carries its Chine
 from __future__ import annotations
 
 import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -17,9 +17,8 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from core import codes
+from core.money import money
 from settlement.models import SelfPayRefund, Settlement
-
-CENT = Decimal("0.01")
 
 CLASS_NAMES = {**codes.CLASS_NAMES, "": "未对照"}
 GENDER_NAMES = {"1": "男", "2": "女", "0": "未知", "9": "未说明"}
@@ -67,7 +66,7 @@ _SERVICE_KEYWORDS = [
 
 def amount(value: Any) -> str:
     """Money on paper: always two decimals, half-up (¥ 12 → "12.00")."""
-    return str(Decimal(value or 0).quantize(CENT, rounding=ROUND_HALF_UP))
+    return str(money(value or 0))
 
 
 def fee_category(item_type: str, name: str) -> str:

@@ -215,14 +215,16 @@ def _mark_uploaded(enc: Encounter, rows) -> None:
         rows.update(uploaded=True)
 
 
-def unsettled_total(enc: Encounter, up_to: datetime.date) -> Decimal:
-    """What a settlement cut off at `up_to` declares (medfee_sumamt): lines not covered by an active
-    mid-stay settlement, refund lines negative."""
+def unsettled_lines(enc: Encounter, up_to: datetime.date):
+    """The lines a settlement cut off at `up_to` covers: those no active mid-stay settlement paid."""
     rows = _lines(enc, up_to)
     last = settled_to(enc)
-    if last is not None:
-        rows = rows.filter(charged_on__gt=last)
-    return rules.money(rows.aggregate(total=Sum("amount"))["total"] or 0)
+    return rows.filter(charged_on__gt=last) if last is not None else rows
+
+
+def unsettled_total(enc: Encounter, up_to: datetime.date) -> Decimal:
+    """What a settlement cut off at `up_to` declares (medfee_sumamt), refund lines negative."""
+    return rules.money(unsettled_lines(enc, up_to).aggregate(total=Sum("amount"))["total"] or 0)
 
 
 def _feedetail(enc: Encounter, line) -> dict[str, Any]:
@@ -440,7 +442,7 @@ def _settle(actor, enc: Encounter, key: str, use_personal_account: bool, mid: bo
             status_code=409,
         )
     covers_to = resettlement_of.covers_to if resettlement_of else settle_cutoff(enc, mid)
-    _refuse_while_in_flight(enc)
+    refuse_while_in_flight(enc)
     lines_upload(actor=actor, enc=enc, up_to=covers_to)
     facts, note = local_facts(enc, use_personal_account=use_personal_account, covers_to=covers_to)
     total = unsettled_total(enc, covers_to)
@@ -453,7 +455,7 @@ def _settle(actor, enc: Encounter, key: str, use_personal_account: bool, mid: bo
     return _call_settle(actor, enc, pending, data, facts)
 
 
-def _refuse_while_in_flight(enc: Encounter) -> None:
+def refuse_while_in_flight(enc: Encounter) -> None:
     busy = enc.settlements().filter(status__in=Settlement.IN_FLIGHT).first()
     if busy is not None:
         raise ConflictError(
@@ -474,7 +476,7 @@ def _open_pending(actor, enc, key, use_personal_account, mid, covers_to, resettl
             same_key = Settlement.objects.filter(idempotency_key=key).first()
             if same_key is not None:
                 return same_key, False
-            _refuse_while_in_flight(enc)
+            refuse_while_in_flight(enc)
             _check_settleable(enc, mid, covers_to, resettlement_of)
             if resettlement_of is not None:
                 original = locks.lock_settlement(resettlement_of.pk)
@@ -539,7 +541,7 @@ def _check_settleable(enc: Encounter, mid: bool, covers_to: datetime.date, reset
             )
         if mid and stay.status not in Stay.OPEN_STATUSES:
             raise ConflictError("中途结算只适用于在院患者。", code="stay_not_open")
-        if mid and unsettled_total(enc, covers_to) == 0 and not _has_unsettled_lines(enc, covers_to):
+        if mid and not unsettled_lines(enc, covers_to).exists():
             raise ConflictError(
                 f"{covers_to:%Y-%m-%d} 及以前没有未结算的费用，无需中途结算。",
                 code="nothing_to_settle",
@@ -555,12 +557,6 @@ def _check_settleable(enc: Encounter, mid: bool, covers_to: datetime.date, reset
         )
     if visit.status != OutpatientVisit.Status.OPEN:
         raise ConflictError("该就诊已撤销。", code="visit_closed")
-
-
-def _has_unsettled_lines(enc: Encounter, up_to: datetime.date) -> bool:
-    rows = _lines(enc, up_to)
-    last = settled_to(enc)
-    return (rows.filter(charged_on__gt=last) if last else rows).exists()
 
 
 def _call_settle(actor, enc: Encounter, pending: Settlement, data: dict, facts) -> Settlement:
@@ -1050,8 +1046,3 @@ def _record_reversal(
 def reversal_reason(settlement: Settlement) -> str:
     intent = intents.intent_for(settlement.reversal_msgid)
     return (intent.context.get("reason") if intent else "") or "撤销结算"
-
-
-def self_pay_blocked(enc: Encounter) -> None:
-    """SET-10: no cash fallback while a fund settlement may exist."""
-    _refuse_while_in_flight(enc)

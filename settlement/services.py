@@ -139,7 +139,7 @@ def stay_settle_self_pay(*, actor: Any, stay: Stay, idempotency_key: str, reason
     existing = Settlement.objects.filter(idempotency_key=key).first()
     if existing is not None:
         return flow.replay(existing, enc)
-    flow.self_pay_blocked(enc)
+    flow.refuse_while_in_flight(enc)  # SET-10: no cash while a fund settlement may exist
     covers_to = flow.settle_cutoff(enc, mid=False)
     facts, note = flow.local_facts(enc, use_personal_account=False, covers_to=covers_to)
     explanation = selectors.result_as_json(facts.result, facts.policy) if facts else {"note": note}
@@ -148,7 +148,7 @@ def stay_settle_self_pay(*, actor: Any, stay: Stay, idempotency_key: str, reason
         with transaction.atomic(durable=True):
             enc.lock()
             locked = Stay.objects.get(pk=stay.pk)
-            flow.self_pay_blocked(enc)
+            flow.refuse_while_in_flight(enc)  # SET-10: no cash while a fund settlement may exist
             if locked.status != Stay.Status.DISCHARGED:
                 raise ConflictError("须出院后结算。", code="stay_not_discharged", rule="ADM-10")
             if Settlement.objects.filter(stay=locked, is_final=True, status__in=Settlement.ACTIVE).exists():
