@@ -34,9 +34,11 @@ pdf-libs:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk >/dev/null; fi; }
 
-# ARGS passes pytest arguments, e.g. make test ARGS="tests/core/test_health.py -k redis"
+# ARGS passes pytest arguments, e.g. make test ARGS="tests/core/test_health.py -k redis".
+# WORKERS: pytest-xdist processes (each with its own test database and Redis db); 0 runs in one process.
+WORKERS ?= auto
 test: install browser pdf-libs
-	$(BIN)/python -m config.devstack test --cov --cov-report=term $(ARGS)
+	$(BIN)/python -m config.devstack test -n $(WORKERS) --cov --cov-report=term $(ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -9,7 +9,9 @@ from config.settings import *  # noqa: F403
 from config.settings import CACHES, REDIS_URL
 
 # Tests never share a Redis database with a running `make run` (TEST_REDIS_DB for parallel runs).
-REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + "/" + os.environ.get("TEST_REDIS_DB", "15")
+# Under pytest-xdist each worker (gw0, gw1, …) takes its own Redis database below the base one.
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + "/" + str(int(os.environ.get("TEST_REDIS_DB", "15")) - _WORKER)
 CACHES["default"]["LOCATION"] = REDIS_URL
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL

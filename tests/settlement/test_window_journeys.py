@@ -73,7 +73,9 @@ def test_admission_with_type_ahead_pickers(window, live_server, artifacts_dir):
     page.wait_for_selector(f"#bed option[value='{hospital.beds[0].pk}']", state="attached")
     page.fill("#attending_doctor-q", "wf")
     page.wait_for_selector(".combo .picker-list li:has-text('王肺')")
-    page.click(".combo .picker-list li:has-text('王肺')")
+    # mousedown is what picks (the list closes on blur); a click waits for a "stable" box that a
+    # re-render under load can keep moving.
+    page.locator(".combo .picker-list li:has-text('王肺')").dispatch_event("mousedown")
     assert page.input_value("#attending_doctor") == str(second_doctor.pk)
 
     # Diagnosis "fy": the adult pneumonia before the newborn's; P23 is marked and refused.
