@@ -270,3 +270,37 @@ def test_ins_4_confirmed_ghost_bed_proposes_a_category_iv_sanction():
     sanction = services.finding_propose_sanction(actor=None, finding=finding)
     assert Sanction.objects.get(pk=sanction.pk).person == stay.person
     assert selectors.ins4_proposal(_finding(w, stay, rule="FEE-3")) is None
+
+
+def test_fee_5_positive_rate_indicator_on_a_known_dataset():
+    """FEE-5: March, 4 CT (2103…, 150 yuan) with results, 3 positive → 75.00 %: at the warning line
+    (warn below 75, alarm below 70, tier 3), so 正常; a 5th negative result → 3/5 = 60.00 % → 超标.
+    The bed line and a CT without a result do not count."""
+    from tests.audit.factories import exam_result
+
+    w = make_world()
+    stay = make_stay(w, admitted=at(2), discharged=at(6))
+    lines = [charge(w, stay, "H-CT", at(3, 8 + n)) for n in range(4)]
+    for n, line in enumerate(lines):
+        exam_result(line, positive=n < 3)
+    charge(w, stay, "H-CT", at(4))
+    charge(w, stay, "H-BED", at(3))
+    row = selectors.indicators(START, END)[0]
+    assert row["values"]["positive_rate_pct"] == D("75.00")
+    assert row["grades"]["positive_rate_pct"] == "正常"
+    exam_result(charge(w, stay, "H-CT", at(5)), positive=False)
+    row = selectors.indicators(START, END)[0]
+    assert row["values"]["positive_rate_pct"] == D("60.00")
+    assert row["grades"]["positive_rate_pct"] == "超标"
+
+
+@pytest.mark.parametrize(
+    ("value", "grade"),
+    [("75.00", "正常"), ("74.99", "预警"), ("70.00", "预警"), ("69.99", "超标")],
+    ids=["FEE-5 75 normal", "FEE-5 74.99 warn", "FEE-5 70 at the minimum", "FEE-5 69.99 below"],
+)
+def test_fee_5_positive_rate_grade_lower_is_worse(value, grade):
+    from audit.models import IndicatorThreshold
+
+    threshold = IndicatorThreshold.objects.get(indicator="positive_rate_pct")
+    assert selectors.grade(D(value), threshold) == grade
