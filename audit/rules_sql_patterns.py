@@ -56,30 +56,34 @@ WITH d AS MATERIALIZED (  -- the period's admissions (and the window before its 
     AND %(visit)s::bigint IS NULL
     AND (%(stay)s::bigint IS NULL
          OR s.department_id = (SELECT t.department_id FROM admission_stay t WHERE t.id = %(stay)s::bigint))
-), w AS (
+), w AS (  -- each admission's window: a hash join on the department (no per-row rescans of d)
   SELECT s.id, s.department_id, s.admitted_at, (s.admitted_at AT TIME ZONE {TZ})::date AS day,
-         x.persons, x.stays
+         count(DISTINCT e.person_id) AS persons
   FROM d s
-  JOIN LATERAL (
-    SELECT count(DISTINCT e.person_id) AS persons, jsonb_agg(e.id ORDER BY e.admitted_at, e.id) AS stays
-    FROM d e
-    WHERE e.department_id = s.department_id AND e.admitted_at <= s.admitted_at
-      AND e.admitted_at > s.admitted_at - make_interval(mins => (%(p)s::jsonb ->> 'minutes')::int)
-  ) x ON true
+  JOIN d e ON e.department_id = s.department_id AND e.admitted_at <= s.admitted_at
+       AND e.admitted_at > s.admitted_at - make_interval(mins => (%(p)s::jsonb ->> 'minutes')::int)
   WHERE (s.admitted_at AT TIME ZONE {TZ})::date BETWEEN %(start)s AND %(end)s
-    AND x.persons >= (%(p)s::jsonb ->> 'admissions')::int
-), c AS (
+  GROUP BY s.id, s.department_id, s.admitted_at
+  HAVING count(DISTINCT e.person_id) >= (%(p)s::jsonb ->> 'admissions')::int
+), c AS (  -- the largest cluster per department and day, then its stays (evidence) only for those
   SELECT DISTINCT ON (w.department_id, w.day) w.*
   FROM w ORDER BY w.department_id, w.day, w.persons DESC, w.id
+), e AS (
+  SELECT c.*, x.stays FROM c
+  JOIN LATERAL (
+    SELECT jsonb_agg(e.id ORDER BY e.admitted_at, e.id) AS stays FROM d e
+    WHERE e.department_id = c.department_id AND e.admitted_at <= c.admitted_at
+      AND e.admitted_at > c.admitted_at - make_interval(mins => (%(p)s::jsonb ->> 'minutes')::int)
+  ) x ON true
 )
-SELECT 'ADM-CLUSTER:' || c.department_id || ':' || c.day, c.day, NULL::bigint, NULL::bigint, NULL::bigint,
-       c.department_id, NULL::bigint, 0::numeric,
+SELECT 'ADM-CLUSTER:' || e.department_id || ':' || e.day, e.day, NULL::bigint, NULL::bigint, NULL::bigint,
+       e.department_id, NULL::bigint, 0::numeric,
        format('ADM-CLUSTER 集中入院：%%s 在 %%s 分钟内收治 %%s 名不同参保人（至 %%s）。', d.name,
-              (%(p)s::jsonb ->> 'minutes')::int, c.persons,
-              to_char(c.admitted_at AT TIME ZONE {TZ}, 'YYYY-MM-DD HH24:MI')),
-       jsonb_build_object('stays', c.stays)
-FROM c JOIN hospital_department d ON d.id = c.department_id
-WHERE %(stay)s::bigint IS NULL OR c.stays @> to_jsonb(%(stay)s::bigint)
+              (%(p)s::jsonb ->> 'minutes')::int, e.persons,
+              to_char(e.admitted_at AT TIME ZONE {TZ}, 'YYYY-MM-DD HH24:MI')),
+       jsonb_build_object('stays', e.stays)
+FROM e JOIN hospital_department d ON d.id = e.department_id
+WHERE %(stay)s::bigint IS NULL OR e.stays @> to_jsonb(%(stay)s::bigint)
 """
 
 # Near-identical reimbursements across patients (报销金额雷同): a settlement whose fund payment is
