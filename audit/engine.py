@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -158,6 +160,28 @@ def check_stay(stay_id: int, *, start: datetime.date, end: datetime.date) -> lis
         for hit in run_rule(rule.code, start=start, end=end, stay=stay_id):
             found.append((rule, hit))
     return found
+
+
+@contextmanager
+def day_lines(start: datetime.date, end: datetime.date) -> Iterator[None]:
+    """Read the period's fee lines once for several line rules (rules_sql.PERIOD_LINE_RULES): a temporary
+    table named `audit_fee_line` shadows the view for the rest of the transaction (pg_temp is searched
+    first), so each rule scans a plain table instead of the view's joins and refund filter. One 4M-line
+    day: 10 rules 26 s on the view, 2.3 s to copy the day + 5.7 s on the copy (benchmarks/audit.py).
+    Dropped on success; on an error the transaction's rollback removes it."""
+    with connection.cursor() as cursor:
+        for setting in SESSION:
+            cursor.execute(setting)
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.audit_fee_line")
+        cursor.execute(
+            "CREATE TEMP TABLE audit_fee_line ON COMMIT DROP AS "
+            "SELECT * FROM public.audit_fee_line WHERE charged_on BETWEEN %s AND %s",
+            [start, end],
+        )
+        cursor.execute("ANALYZE pg_temp.audit_fee_line")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.audit_fee_line")
 
 
 def count_lines(start: datetime.date, end: datetime.date) -> int:

@@ -352,9 +352,9 @@ def load(tables) -> None:
 
 
 def _run_chunk(pk: int) -> int:
-    from audit import services
+    from audit import batch
 
-    return services.chunk_run(pk).findings
+    return batch.chunk_run(pk).findings
 
 
 def main() -> int:
@@ -374,7 +374,7 @@ def main() -> int:
     _setup_django()
     from django.db import connection, connections
 
-    from audit import services
+    from audit import batch
     from audit.models import Finding
 
     with connection.cursor() as cursor:
@@ -404,7 +404,7 @@ def main() -> int:
         f"generated {n_lines:,} lines, {len(tables['stays']):,} stays in {t1 - t0:.1f} s; COPY {t2 - t1:.1f} s"
     )
 
-    job = services.job_create(
+    job = batch.job_create(
         period_start=MONTH_START,
         period_end=MONTH_START + datetime.timedelta(days=DAYS - 1),
         chunk_days=args.chunk_days,

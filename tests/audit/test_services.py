@@ -10,7 +10,7 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
-from audit import engine, selectors, services
+from audit import batch, engine, selectors, services
 from audit.models import AuditChunk, AuditJob, DoctorMeasure, DoctorPointEntry, Finding
 from core.errors import ConflictError, DomainError
 from tests.audit.factories import END, START, absent, at, charge, make_stay, make_world
@@ -32,18 +32,18 @@ def _world_with_violations():
 
 def test_aud_2_job_chunks_by_rule_and_day_and_is_idempotent():
     _world_with_violations()
-    job = services.job_create(
+    job = batch.job_create(
         period_start=datetime.date(2026, 3, 5), period_end=datetime.date(2026, 3, 7), rules=["FEE-3", "ADM-5"]
     )
     assert job.chunks.count() == 6  # 2 rules × 3 days
     assert job.lines_total == 2
-    services.job_run_inline(job)
+    batch.job_run_inline(job)
     job.refresh_from_db()
     assert job.status == AuditJob.Status.DONE
     assert sorted(Finding.objects.values_list("rule_id", flat=True)) == ["ADM-5", "FEE-3"]
     # Re-running the same period creates no duplicate findings.
-    again = services.job_run_inline(
-        services.job_create(
+    again = batch.job_run_inline(
+        batch.job_create(
             period_start=datetime.date(2026, 3, 5),
             period_end=datetime.date(2026, 3, 7),
             rules=["FEE-3", "ADM-5"],
@@ -57,7 +57,7 @@ def test_aud_2_job_chunks_by_rule_and_day_and_is_idempotent():
 def test_aud_2_killed_chunk_leaves_nothing_and_resumes(monkeypatch):
     """A chunk that dies after its INSERT rolls back with it; the resume runs it again, once."""
     _world_with_violations()
-    job = services.job_create(period_start=START, period_end=END, chunk_days=31, rules=["FEE-3"])
+    job = batch.job_create(period_start=START, period_end=END, chunk_days=31, rules=["FEE-3"])
     chunk = job.chunks.get()
     real = engine.insert_findings
 
@@ -67,7 +67,7 @@ def test_aud_2_killed_chunk_leaves_nothing_and_resumes(monkeypatch):
 
     monkeypatch.setattr(engine, "insert_findings", dies_after_insert)
     with pytest.raises(RuntimeError):
-        services.chunk_run(chunk.pk)
+        batch.chunk_run(chunk.pk)
     chunk.refresh_from_db()
     assert chunk.status == AuditChunk.Status.FAILED
     assert Finding.objects.count() == 0
@@ -75,7 +75,7 @@ def test_aud_2_killed_chunk_leaves_nothing_and_resumes(monkeypatch):
     assert job.status == AuditJob.Status.FAILED
 
     monkeypatch.setattr(engine, "insert_findings", real)
-    services.job_run_inline(job)
+    batch.job_run_inline(job)
     chunk.refresh_from_db()
     assert (chunk.status, chunk.attempts, chunk.findings) == (AuditChunk.Status.DONE, 2, 1)
     assert Finding.objects.filter(rule_id="FEE-3").count() == 1
@@ -83,7 +83,7 @@ def test_aud_2_killed_chunk_leaves_nothing_and_resumes(monkeypatch):
 
 def test_aud_2_stale_running_chunk_is_dispatched_again(monkeypatch):
     _world_with_violations()
-    job = services.job_create(period_start=START, period_end=END, chunk_days=31, rules=["FEE-3", "ADM-5"])
+    job = batch.job_create(period_start=START, period_end=END, chunk_days=31, rules=["FEE-3", "ADM-5"])
     fresh, stale = job.chunks.order_by("pk")
     AuditChunk.objects.filter(pk=fresh.pk).update(status="running", started_at=timezone.now())
     AuditChunk.objects.filter(pk=stale.pk).update(
@@ -93,7 +93,7 @@ def test_aud_2_stale_running_chunk_is_dispatched_again(monkeypatch):
     from audit import tasks
 
     monkeypatch.setattr(tasks.run_chunk, "delay", queued.append)
-    assert services.job_dispatch(job) == 1
+    assert batch.job_dispatch(job) == 1
     assert queued == [stale.pk]
 
 
@@ -304,3 +304,32 @@ def test_fee_5_positive_rate_grade_lower_is_worse(value, grade):
 
     threshold = IndicatorThreshold.objects.get(indicator="positive_rate_pct")
     assert selectors.grade(D(value), threshold) == grade
+
+
+def test_aud_2_line_rules_of_a_day_run_together_over_one_copy_of_its_lines():
+    """AUD-2 batch: the first line-rule chunk of a day runs its day's line-rule siblings over one copy of
+    the day's lines (engine.day_lines); they store exactly what each rule finds on the view, and are done
+    with their own counts; the stay-rule chunk (ADM-5) runs alone. Afterwards the view is read again."""
+    w, stay = _world_with_violations()
+    day = datetime.date(2026, 3, 5)
+    expected = {
+        code: {h.evidence_key for h in engine.run_rule(code, start=day, end=day)}
+        for code in ("FEE-3", "FEE-3-DAY", "FEE-1")
+    }
+    # One duplicate (FEE-3), two bed days on 03-05 (FEE-3-DAY), both lines 40 over the 35 standard (FEE-1).
+    assert {code: len(keys) for code, keys in expected.items()} == {"FEE-3": 1, "FEE-3-DAY": 1, "FEE-1": 2}
+    job = batch.job_create(
+        period_start=day, period_end=day, rules=["FEE-3", "FEE-3-DAY", "FEE-1", "CAT-SEX", "ADM-5"]
+    )
+    first = job.chunks.get(rule_id="FEE-3")
+    batch.chunk_run(first.pk)
+    done = dict(job.chunks.filter(status="done").values_list("rule_id", "findings"))
+    assert done == {"FEE-3": 1, "FEE-3-DAY": 1, "FEE-1": 2, "CAT-SEX": 0}
+    for code, keys in expected.items():
+        assert set(Finding.objects.filter(rule_id=code).values_list("evidence_key", flat=True)) == keys
+    assert job.chunks.get(rule_id="ADM-5").status == "pending"
+    batch.job_run_inline(job)
+    assert job.chunks.filter(status="done").count() == 5
+    # the temporary copy is gone: a line charged now is seen by the in-process form
+    charge(w, stay, "H-BED", at(5))
+    assert len(engine.run_rule("FEE-1", start=day, end=day, stay=stay.pk)) == 3
