@@ -11,12 +11,22 @@ would — chunks of rule × days, `--workers` processes standing in for Celery w
 lines/s and the recall of each planted violation (target 100 %). `--reset` empties the scratch
 database's stays and findings first.
 
-Figures (2 shared cores at load average ≈ 9, PostgreSQL 15, --workers 2 --chunk-days 1), one run at 1 M:
-    996,120 lines, 25,038 stays: generated 32 s, COPY 137 s; batch 589 chunks in 522 s → 1,908 lines/s;
-    recall 100 % (570/570 planted: FEE-3 119, FEE-3-DAY 126, FEE-3-STAY 60, FEE-1 65, FEE-6 55, CAT-SEX 57,
-    ADM-5 50, ADM-8 38). FEE-3-STAY took 561 of the 1,034 chunk-seconds (a join over every line of the
-    covered days); its per-stay lateral form now reads a day in 0.6 s instead of 18 s. DOC-LOAD's 1,270
-    hits are the generator's: 50 doctors for 25,000 stays. Not measured at 4 M (shared machine).
+Figures (2 shared cores, load average 6-9 from other work, PostgreSQL 15, --workers 2 --chunk-days 1):
+  1 M (earlier code, 19 rules): 996,120 lines, 25,038 stays; batch 589 chunks in 522 s → 1,908 lines/s;
+    recall 100 % (570/570).
+  4 M (26 rules, before the two changes below; one of the two cores was also busy with a stray EXPLAIN
+    for most of the run): 4,000,016 lines, 99,580 stays; generated 74 s, COPY 164 s; batch 806 chunks in
+    524 s → 7,632 lines/s; recall 100 % (2,465/2,465: FEE-3 477, FEE-3-DAY 485, FEE-3-STAY 281, FEE-1 315,
+    FEE-6 210, CAT-SEX 198, ADM-5 181, ADM-8 123, FEE-2-ORDER 191, STOCK 3, FEE-5 1). Chunk-seconds:
+    ADM-CLUSTER 245, FEE-3 129, FEE-3-DAY 88, FEE-2 72, FEE-6 52, FEE-3-STAY 52, CAT-AGE 49, STOCK 48,
+    DOC-LOAD 46, FEE-1-BUREAU 42, CAT-SEX 41, FEE-1 38, FEE-2-ORDER 37, FEE-5 21, the rest ≤ 9 each.
+    Other hits are the generator's shape: DOC-LOAD 1,500 (50 doctors for 100,000 stays), ADM-CLUSTER 299
+    (10 departments admitting ~320 a day each), FEE-3-DAY/FEE-3-STAY 790 each (side effects of FEE-3's
+    planted duplicate bed lines).
+  Then: ADM-CLUSTER by a hash join (one day 12.3 s → 1.9 s) and a day's 10 line rules over one temporary
+    copy of the day's lines (26 s → 2.3 s copy + 5.7 s rules), same findings. Measured on the same 4 M
+    data over its 3 busiest days (13-15 January, 590,997 lines, 78 chunks, 2 workers): 44.6 s → 13,264
+    lines/s, i.e. about 5 minutes for the 4 M month and 15 for 12 M on this machine (target: 12 M ≤ 5 min).
 """
 
 from __future__ import annotations
