@@ -333,3 +333,24 @@ def test_aud_2_line_rules_of_a_day_run_together_over_one_copy_of_its_lines():
     # the temporary copy is gone: a line charged now is seen by the in-process form
     charge(w, stay, "H-BED", at(5))
     assert len(engine.run_rule("FEE-1", start=day, end=day, stay=stay.pk)) == 3
+
+
+def test_aud_2_dispatch_queues_one_line_rule_chunk_per_day_first(monkeypatch):
+    """AUD-2: the day's first line-rule chunk leads (it runs its siblings), stay rules next, the siblings
+    last (then done, they return at once)."""
+    job = batch.job_create(
+        period_start=datetime.date(2026, 3, 5),
+        period_end=datetime.date(2026, 3, 6),
+        rules=["FEE-3", "FEE-1", "ADM-5"],
+    )
+    chunk = {(c.rule_id, c.day_from.day): c.pk for c in job.chunks.all()}
+    queued = []
+    from audit import tasks
+
+    monkeypatch.setattr(tasks.run_chunk, "delay", queued.append)
+    assert batch.job_dispatch(job) == 6
+    # sort order: FEE-3 (0) before FEE-1 (3); ADM-5 is a stay rule
+    assert queued == [
+        chunk[("FEE-3", 5)], chunk[("FEE-3", 6)], chunk[("ADM-5", 5)], chunk[("ADM-5", 6)],
+        chunk[("FEE-1", 5)], chunk[("FEE-1", 6)],
+    ]  # fmt: skip
