@@ -25,6 +25,7 @@ from audit.models import (
     PointsPolicy,
     PointsRule,
     PointsThreshold,
+    StockMovement,
 )
 from audit.rules_sql_patterns import EXAM_FILTER
 from core.roles import Role, has_role
@@ -108,6 +109,33 @@ def evidence_stays(finding: Finding):
     return list(
         Stay.objects.filter(pk__in=ids).select_related("department", "person").order_by("admitted_at")
     )
+
+
+def evidence_records(finding: Finding) -> dict[str, list]:
+    """The other records a finding names: orders never charged (FEE-2-ORDER), the pharmacy's movements
+    (STOCK) and the near-identical settlements (AMT-SAME)."""
+    from admission.models import Order
+    from settlement.models import Settlement
+
+    evidence = finding.evidence or {}
+    ids = {
+        key: [int(i) for i in evidence.get(key, [])][:500] for key in ("orders", "movements", "settlements")
+    }
+    return {
+        "orders": list(
+            Order.objects.filter(pk__in=ids["orders"]).select_related("doctor").order_by("ordered_at")
+        ),
+        "movements": list(
+            StockMovement.objects.filter(pk__in=ids["movements"])
+            .select_related("hospital_item")
+            .order_by("moved_at")
+        ),
+        "settlements": list(
+            Settlement.objects.filter(pk__in=ids["settlements"])
+            .select_related("person")
+            .order_by("settled_at")
+        ),
+    }
 
 
 # --- batches -------------------------------------------------------------------------------------

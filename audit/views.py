@@ -150,6 +150,7 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
         finding=finding,
         lines=selectors.evidence_lines(finding),
         stays=selectors.evidence_stays(finding),
+        records=selectors.evidence_records(finding),
         events=finding.events.order_by("pgh_created_at") if hasattr(finding, "events") else [],
         can_decide=has_role(request.user, *OFFICE),
         points=DoctorPointEntry.objects.filter(finding=finding),

@@ -182,3 +182,27 @@ def test_fee_5_month_is_judged_on_its_last_day_only():
     assert engine.run_rule("FEE-5", start=START, end=datetime.date(2026, 3, 30)) == []
     hits = engine.run_rule("FEE-5", start=datetime.date(2026, 3, 31), end=datetime.date(2026, 3, 31))
     assert [(h.evidence_key, h.amount) for h in hits] == [(f"FEE-5:{w.department.pk}:2026-03", D("1500.00"))]
+
+
+@pytest.mark.parametrize(
+    ("code", "build", "table", "shown"),
+    [
+        ("FEE-2-ORDER", _orders_positive, "evidence-orders", "长期医嘱"),
+        ("STOCK", _stock_positive, "evidence-movements", "退药"),
+        ("AMT-SAME", _same_amounts("3199.80"), "evidence-settlements", "3199.80"),
+    ],
+    ids=["FEE-2-ORDER orders on the finding page", "STOCK movements on the finding page",
+         "AMT-SAME settlements on the finding page"],
+)  # fmt: skip
+def test_pattern_finding_page_lists_its_records(code, build, table, shown):
+    """AUD-4: the office reads the evidence of a cross-record finding as records, not raw JSON."""
+    from audit.models import AuditRule, Finding
+    from tests.audit.factories import make_world
+    from tests.audit.test_pages import _office_client
+
+    build(make_world())
+    engine.insert_findings(AuditRule.objects.get(code=code), start=START, end=END)
+    finding = Finding.objects.get(rule_id=code)
+    text = _office_client().get(f"/audit/findings/{finding.pk}/").content.decode()
+    assert f'id="{table}"' in text and shown in text
+    assert "<pre" not in text.split('id="explanation"')[1].split("</section>", 2)[1]
