@@ -454,3 +454,6 @@ class IndicatorThreshold(TrackedModel, ValidityPeriodModel):
 
     def __str__(self) -> str:
         return f"{self.indicator} {self.warn}/{self.alarm}"
+
+
+from audit.models_feeds import ExamResult, StockMovement  # noqa: E402, F401 - the data feeds' models

@@ -1,9 +1,10 @@
-"""RX-1..RX-3 as audit rules: saved prescriptions re-judged by the prescriptions app's own check
-(prescriptions.selectors.check → prescriptions.rules.check_prescription), not rewritten here.
+"""RX-1..RX-3, RX-5 and RX-6 as audit rules: saved prescriptions re-judged by the prescriptions
+app's own check (prescriptions.selectors.check → prescriptions.rules.check_prescription), not rewritten here.
 
 A prescription saved through the doctor's page passed the check when written; the audit still finds
 those that arrived another way (HIS import, a profile tightened since, a line edited by a script) and
-keeps the evidence. One finding per prescription line (RX-2/RX-3) or per prescription (RX-1).
+keeps the evidence. One finding per prescription line (RX-2/RX-3/RX-5/RX-6) or per prescription (RX-1).
+RX-5/RX-6 approvals are read as of the prescription day, so a revoked or late approval shows.
 """
 
 from __future__ import annotations
@@ -22,7 +23,13 @@ from settlement.models import OutpatientCharge
 if TYPE_CHECKING:
     from audit.engine import Hit
 
-RULE_NAMES = {"RX-1": "处方药品超过品种数", "RX-2": "处方超天数", "RX-3": "出院带药超量"}
+RULE_NAMES = {
+    "RX-1": "处方药品超过品种数",
+    "RX-2": "处方超天数",
+    "RX-3": "出院带药超量",
+    "RX-5": "限定支付药品超适应症或未审批",
+    "RX-6": "须审批药品无有效审批",
+}
 
 
 def _lines(prescription: Prescription) -> list[rx_selectors.LineRequest]:

@@ -391,6 +391,23 @@ SQL = {
     "CARD-GROUP": CARD_GROUP,
     "DOC-LOAD": DOC_LOAD,
 }
+# Rules that read fee lines only inside their own [start, end] (charged_on): a chunk of one of them runs
+# with its day's siblings over one copy of the day's lines (engine.day_lines). A rule that reads a stay's
+# other lines (FEE-3-STAY, ADM-5, ADM-7) or a month (FEE-5) must not be listed.
+PERIOD_LINE_RULES = frozenset(
+    {
+        "FEE-3",
+        "FEE-3-DAY",
+        "FEE-1",
+        "FEE-1-BUREAU",
+        "FEE-6",
+        "FEE-2",
+        "CAT-SEX",
+        "CAT-AGE",
+        "DOC-LOAD",
+        "STOCK",
+    }
+)
 COLUMNS = (
     "evidence_key",
     "occurred_on",

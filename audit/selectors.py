@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -12,6 +13,7 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
+from audit import engine
 from audit.models import (
     AuditChunk,
     AuditJob,
@@ -23,7 +25,9 @@ from audit.models import (
     PointsPolicy,
     PointsRule,
     PointsThreshold,
+    StockMovement,
 )
+from audit.rules_sql_patterns import EXAM_FILTER
 from core.roles import Role, has_role
 
 # --- review queue --------------------------------------------------------------------------------
@@ -105,6 +109,33 @@ def evidence_stays(finding: Finding):
     return list(
         Stay.objects.filter(pk__in=ids).select_related("department", "person").order_by("admitted_at")
     )
+
+
+def evidence_records(finding: Finding) -> dict[str, list]:
+    """The other records a finding names: orders never charged (FEE-2-ORDER), the pharmacy's movements
+    (STOCK) and the near-identical settlements (AMT-SAME)."""
+    from admission.models import Order
+    from settlement.models import Settlement
+
+    evidence = finding.evidence or {}
+    ids = {
+        key: [int(i) for i in evidence.get(key, [])][:500] for key in ("orders", "movements", "settlements")
+    }
+    return {
+        "orders": list(
+            Order.objects.filter(pk__in=ids["orders"]).select_related("doctor").order_by("ordered_at")
+        ),
+        "movements": list(
+            StockMovement.objects.filter(pk__in=ids["movements"])
+            .select_related("hospital_item")
+            .order_by("moved_at")
+        ),
+        "settlements": list(
+            Settlement.objects.filter(pk__in=ids["settlements"])
+            .select_related("person")
+            .order_by("settled_at")
+        ),
+    }
 
 
 # --- batches -------------------------------------------------------------------------------------
@@ -252,9 +283,11 @@ INDICATOR_LABELS = {
     "self_pay_drug_pct": "自费药品占比 %",
     "average_stay_days": "平均住院日",
     "referral_pct": "转诊率 %",
+    "positive_rate_pct": "检查检验阳性率 %",
 }
 
-INDICATOR_SQL = """
+INDICATOR_SQL = (
+    """
 WITH lines AS (
   SELECT date_trunc('month', charged_on)::date AS month, department_id,
          sum(amount) AS total,
@@ -281,17 +314,27 @@ WITH lines AS (
   WHERE st.status = 'settled' AND st.settled_at IS NOT NULL
     AND (st.settled_at AT TIME ZONE 'Asia/Shanghai')::date BETWEEN %(start)s AND %(end)s
   GROUP BY 1, 2
+), exams AS (  -- FEE-5: the rule's lines (its parameters as of the period's end) with a recorded result
+  SELECT date_trunc('month', l.charged_on)::date AS month, l.department_id, count(*) AS exams,
+         count(*) FILTER (WHERE r.positive) AS positive
+  FROM audit_fee_line l JOIN audit_examresult r ON r.feedetl_sn = l.feedetl_sn
+  WHERE l.charged_on BETWEEN %(start)s AND %(end)s AND """
+    + EXAM_FILTER
+    + """
+  GROUP BY 1, 2
 ), keys AS (SELECT month, department_id FROM lines UNION SELECT month, department_id FROM stays
-            UNION SELECT month, department_id FROM setl)
+            UNION SELECT month, department_id FROM setl UNION SELECT month, department_id FROM exams)
 SELECT k.month, k.department_id, d.name, coalesce(l.total, 0), coalesce(l.self_pay, 0), coalesce(l.drugs, 0),
        coalesce(l.self_pay_drugs, 0), coalesce(s.discharged, 0), s.alos, coalesce(s.referred, 0),
-       coalesce(t.burden, 0), coalesce(t.total, 0)
+       coalesce(t.burden, 0), coalesce(t.total, 0), coalesce(e.exams, 0), coalesce(e.positive, 0)
 FROM keys k JOIN hospital_department d ON d.id = k.department_id
 LEFT JOIN lines l ON l.month = k.month AND l.department_id = k.department_id
 LEFT JOIN stays s ON s.month = k.month AND s.department_id = k.department_id
 LEFT JOIN setl t ON t.month = k.month AND t.department_id = k.department_id
+LEFT JOIN exams e ON e.month = k.month AND e.department_id = k.department_id
 ORDER BY k.month, d.name
 """
+)
 
 
 def _pct(part: Decimal, whole: Decimal) -> Decimal | None:
@@ -301,19 +344,23 @@ def _pct(part: Decimal, whole: Decimal) -> Decimal | None:
 
 
 def grade(value: Decimal | None, threshold: IndicatorThreshold | None) -> str:
-    """正常 / 预警 / 超标 against the indicator's versioned thresholds."""
+    """正常 / 预警 / 超标 against the indicator's versioned thresholds (a positive rate is worse when
+    lower: FEE-5's "≥ 70 %" alarms below 70)."""
     if value is None or threshold is None:
         return ""
-    if value > threshold.alarm or (threshold.alarm_when_equal and value >= threshold.alarm):
+    sign = 1 if threshold.higher_is_worse else -1
+    value, alarm, warn = sign * value, sign * threshold.alarm, sign * threshold.warn
+    if value > alarm or (threshold.alarm_when_equal and value >= alarm):
         return "超标"
-    if value > threshold.warn:
+    if value > warn:
         return "预警"
     return "正常"
 
 
 def indicators(start: datetime.date, end: datetime.date) -> list[dict[str, Any]]:
+    fee_5 = engine.params_as_of("FEE-5", end)
     with connection.cursor() as cursor:
-        cursor.execute(INDICATOR_SQL, {"start": start, "end": end})
+        cursor.execute(INDICATOR_SQL, {"start": start, "end": end, "p": json.dumps(fee_5)})
         rows = cursor.fetchall()
     limits = {
         t.indicator: t
@@ -335,6 +382,8 @@ def indicators(start: datetime.date, end: datetime.date) -> list[dict[str, Any]]
         referred,
         burden,
         s_total,
+        exams,
+        positive,
     ) in rows:
         values = {
             "out_of_scope_pct": _pct(self_pay, total),
@@ -344,6 +393,7 @@ def indicators(start: datetime.date, end: datetime.date) -> list[dict[str, Any]]
             if alos is None
             else Decimal(alos).quantize(Decimal("0.1"), ROUND_HALF_UP),
             "referral_pct": _pct(referred, discharged),
+            "positive_rate_pct": _pct(positive, exams),
         }
         result.append(
             {

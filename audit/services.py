@@ -1,5 +1,6 @@
-"""Writes of the audit domain: batches and their chunks (AUD-2, AUD-7), the review of findings (AUD-4),
-doctor points and measures (AUD-5). One transaction each; statuses move along the models' maps."""
+"""Writes of the audit domain: the review of findings (AUD-4), doctor points and measures (AUD-5); the
+batches and their chunks (AUD-2, AUD-7) are in audit/batch.py. One transaction each; statuses move
+along the models' maps."""
 
 from __future__ import annotations
 
@@ -9,14 +10,11 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
-from audit import engine, selectors
+from audit import selectors
 from audit.models import (
-    AuditChunk,
-    AuditJob,
-    AuditRule,
     DoctorExam,
     DoctorMeasure,
     DoctorPointEntry,
@@ -26,123 +24,6 @@ from audit.models import (
 from core.errors import ConflictError, DomainError
 
 CENT = Decimal("0.01")
-# A chunk still "running" after this long was killed with its worker: resume runs it again.
-STALE_AFTER = datetime.timedelta(minutes=30)
-
-
-# --- batches -------------------------------------------------------------------------------------
-
-
-def job_create(
-    *,
-    actor: Any = None,
-    period_start: datetime.date,
-    period_end: datetime.date,
-    trigger: str = AuditJob.Trigger.MANUAL,
-    chunk_days: int = 1,
-    rules: list[str] | None = None,
-) -> AuditJob:
-    """A batch over [period_start, period_end]: one chunk per enabled rule and slice of `chunk_days` days.
-    Chunks are independent (each anchors its hits in its own days), so any number of workers run them."""
-    if period_end < period_start:
-        raise DomainError("截止日期不能早于起始日期。", code="audit_period_invalid", rule="AUD-2")
-    with transaction.atomic(durable=True):
-        job = AuditJob.objects.create(
-            period_start=period_start,
-            period_end=period_end,
-            trigger=trigger,
-            lines_total=engine.count_lines(period_start, period_end),
-            created_by=actor if getattr(actor, "pk", None) else None,
-        )
-        selected = AuditRule.objects.filter(enabled=True)
-        if rules:
-            selected = selected.filter(code__in=rules)
-        chunks = []
-        day = period_start
-        while day <= period_end:
-            last = min(day + datetime.timedelta(days=chunk_days - 1), period_end)
-            chunks.extend(AuditChunk(job=job, rule=rule, day_from=day, day_to=last) for rule in selected)
-            day = last + datetime.timedelta(days=1)
-        AuditChunk.objects.bulk_create(chunks)
-    return job
-
-
-def job_dispatch(job: AuditJob) -> int:
-    """Queue every chunk not done (pending, failed, or running but stale) on the Celery workers."""
-    from audit import tasks
-
-    stale = timezone.now() - STALE_AFTER
-    ids = list(
-        job.chunks.exclude(status=AuditChunk.Status.DONE)
-        .exclude(status=AuditChunk.Status.RUNNING, started_at__gt=stale)
-        .values_list("pk", flat=True)
-    )
-    for pk in ids:
-        tasks.run_chunk.delay(pk)
-    return len(ids)
-
-
-def job_start(
-    *, actor: Any = None, period_start: datetime.date, period_end: datetime.date, trigger: str
-) -> AuditJob:
-    job = job_create(actor=actor, period_start=period_start, period_end=period_end, trigger=trigger)
-    transaction.on_commit(lambda: job_dispatch(job))
-    return job
-
-
-def chunk_run(chunk_id: int) -> AuditChunk:
-    """Run one chunk: its findings and its done status commit together (resumable, idempotent)."""
-    with transaction.atomic(durable=True):
-        # Waits while another worker holds this chunk (a duplicate delivery), then sees it done.
-        chunk = AuditChunk.objects.select_for_update().get(pk=chunk_id)
-        if chunk.status == AuditChunk.Status.DONE:
-            return chunk
-        AuditChunk.objects.filter(pk=chunk_id).update(
-            status=AuditChunk.Status.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1
-        )
-    try:
-        with transaction.atomic(durable=True):
-            chunk = AuditChunk.objects.select_for_update(of=("self",)).select_related("rule").get(pk=chunk_id)
-            created = engine.insert_findings(
-                chunk.rule, start=chunk.day_from, end=chunk.day_to, chunk_id=chunk.pk
-            )
-            chunk.status = AuditChunk.Status.DONE
-            chunk.findings = created
-            chunk.finished_at = timezone.now()
-            chunk.error = ""
-            chunk.save(update_fields=["status", "findings", "finished_at", "error"])
-    except Exception as exc:
-        AuditChunk.objects.filter(pk=chunk_id).update(status=AuditChunk.Status.FAILED, error=str(exc)[:500])
-        _job_close_if_finished(chunk.job_id)
-        raise
-    _job_close_if_finished(chunk.job_id)
-    return chunk
-
-
-def _job_close_if_finished(job_id: int) -> None:
-    with transaction.atomic():
-        job = AuditJob.objects.select_for_update().get(pk=job_id)
-        statuses = set(job.chunks.values_list("status", flat=True))
-        if statuses & {AuditChunk.Status.PENDING, AuditChunk.Status.RUNNING}:
-            return
-        job.status = AuditJob.Status.FAILED if AuditChunk.Status.FAILED in statuses else AuditJob.Status.DONE
-        job.finished_at = timezone.now()
-        job.save(update_fields=["status", "finished_at", "updated_at"])
-
-
-def job_run_inline(job: AuditJob) -> AuditJob:
-    """Run every open chunk in this process (tests, the benchmark, a resume by hand)."""
-    for pk in job.chunks.exclude(status=AuditChunk.Status.DONE).order_by("pk").values_list("pk", flat=True):
-        chunk_run(pk)
-    job.refresh_from_db()
-    return job
-
-
-def nightly(*, today: datetime.date | None = None) -> AuditJob:
-    """The scheduled batch (02:00): yesterday's lines, stays and card reads."""
-    day = (today or timezone.localdate()) - datetime.timedelta(days=1)
-    return job_start(period_start=day, period_end=day, trigger=AuditJob.Trigger.SCHEDULE)
-
 
 # --- review (AUD-4) ------------------------------------------------------------------------------
 

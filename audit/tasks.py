@@ -6,13 +6,13 @@ from celery import shared_task
 @shared_task(name="audit.tasks.nightly_audit")
 def nightly_audit() -> int:
     """Beat, 02:00 (schedule row from migration 0002): yesterday's batch, chunks queued on the workers."""
-    from audit import services
+    from audit import batch
 
-    return services.nightly().pk
+    return batch.nightly().pk
 
 
 @shared_task(name="audit.tasks.run_chunk", acks_late=True)
 def run_chunk(chunk_id: int) -> int:
-    from audit import services
+    from audit import batch
 
-    return services.chunk_run(chunk_id).findings
+    return batch.chunk_run(chunk_id).findings

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from audit import engine, forms, selectors, services
+from audit import batch, engine, forms, selectors, services
 from audit.models import AuditJob, DoctorMeasure, DoctorPointEntry, Finding
 from core.errors import DomainError
 from core.permissions import role_required
@@ -150,6 +150,7 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
         finding=finding,
         lines=selectors.evidence_lines(finding),
         stays=selectors.evidence_stays(finding),
+        records=selectors.evidence_records(finding),
         events=finding.events.order_by("pgh_created_at") if hasattr(finding, "events") else [],
         can_decide=has_role(request.user, *OFFICE),
         points=DoctorPointEntry.objects.filter(finding=finding),
@@ -187,7 +188,7 @@ def jobs(request: HttpRequest) -> HttpResponse:
         form = forms.JobStartForm(request.POST)
         if form.is_valid():
             try:
-                job = services.job_start(
+                job = batch.job_start(
                     actor=request.user,
                     period_start=form.cleaned_data["period_start"],
                     period_end=form.cleaned_data["period_end"],
@@ -230,7 +231,7 @@ def _chunks_by_rule(job: AuditJob) -> list[dict]:
 @role_required(*OFFICE)
 def job_resume(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(AuditJob, pk=pk)
-    queued = services.job_dispatch(job)
+    queued = batch.job_dispatch(job)
     messages.success(request, f"已重新排队 {queued} 个未完成分片。")
     return redirect("audit:job", pk=pk)
 

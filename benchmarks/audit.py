@@ -11,12 +11,22 @@ would — chunks of rule × days, `--workers` processes standing in for Celery w
 lines/s and the recall of each planted violation (target 100 %). `--reset` empties the scratch
 database's stays and findings first.
 
-Figures (2 shared cores at load average ≈ 9, PostgreSQL 15, --workers 2 --chunk-days 1), one run at 1 M:
-    996,120 lines, 25,038 stays: generated 32 s, COPY 137 s; batch 589 chunks in 522 s → 1,908 lines/s;
-    recall 100 % (570/570 planted: FEE-3 119, FEE-3-DAY 126, FEE-3-STAY 60, FEE-1 65, FEE-6 55, CAT-SEX 57,
-    ADM-5 50, ADM-8 38). FEE-3-STAY took 561 of the 1,034 chunk-seconds (a join over every line of the
-    covered days); its per-stay lateral form now reads a day in 0.6 s instead of 18 s. DOC-LOAD's 1,270
-    hits are the generator's: 50 doctors for 25,000 stays. Not measured at 4 M (shared machine).
+Figures (2 shared cores, load average 6-9 from other work, PostgreSQL 15, --workers 2 --chunk-days 1):
+  1 M (earlier code, 19 rules): 996,120 lines, 25,038 stays; batch 589 chunks in 522 s → 1,908 lines/s;
+    recall 100 % (570/570).
+  4 M (26 rules, before the two changes below; one of the two cores was also busy with a stray EXPLAIN
+    for most of the run): 4,000,016 lines, 99,580 stays; generated 74 s, COPY 164 s; batch 806 chunks in
+    524 s → 7,632 lines/s; recall 100 % (2,465/2,465: FEE-3 477, FEE-3-DAY 485, FEE-3-STAY 281, FEE-1 315,
+    FEE-6 210, CAT-SEX 198, ADM-5 181, ADM-8 123, FEE-2-ORDER 191, STOCK 3, FEE-5 1). Chunk-seconds:
+    ADM-CLUSTER 245, FEE-3 129, FEE-3-DAY 88, FEE-2 72, FEE-6 52, FEE-3-STAY 52, CAT-AGE 49, STOCK 48,
+    DOC-LOAD 46, FEE-1-BUREAU 42, CAT-SEX 41, FEE-1 38, FEE-2-ORDER 37, FEE-5 21, the rest ≤ 9 each.
+    Other hits are the generator's shape: DOC-LOAD 1,500 (50 doctors for 100,000 stays), ADM-CLUSTER 299
+    (10 departments admitting ~320 a day each), FEE-3-DAY/FEE-3-STAY 790 each (side effects of FEE-3's
+    planted duplicate bed lines).
+  Then: ADM-CLUSTER by a hash join (one day 12.3 s → 1.9 s) and a day's 10 line rules over one temporary
+    copy of the day's lines (26 s → 2.3 s copy + 5.7 s rules), same findings. Measured on the same 4 M
+    data over its 3 busiest days (13-15 January, 590,997 lines, 78 chunks, 2 workers): 44.6 s → 13,264
+    lines/s, i.e. about 5 minutes for the 4 M month and 15 for 12 M on this machine (target: 12 M ≤ 5 min).
 """
 
 from __future__ import annotations
@@ -45,7 +55,11 @@ RATES = {
     "CAT-SEX": 0.002,
     "ADM-5": 0.002,
     "ADM-8": 0.002,
+    "FEE-2-ORDER": 0.002,
 }
+CT_RATE = 0.2  # stays with one CT (a FEE-5 large-equipment exam) and its result
+POSITIVE = (0.8, 0.4)  # CT positive rate: departments 1-9, department 0 (planted FEE-5 finding)
+STOCK_SHORT_DAYS = 3  # days on which the pharmacy dispensed one unit less of the drug than was charged
 
 
 def _setup_django() -> None:
@@ -73,6 +87,7 @@ def reference_data():
         ("syringe", "C140199001", "注射器（基准）", "consumable", "A", "0.5", None, None, {}),
         ("check", "110200099", "健康体检（基准）", "service", "C", "300", None, None, {"non_payable": True}),
         ("psa", "250403099", "前列腺特异抗原（基准）", "service", "A", "30", None, "30", {"sex_limit": "1"}),
+        ("ct", "210300099001", "CT 平扫（基准）", "service", "B", "150", None, "160", {}),
     ]  # fmt: skip
     items = {}
     for key, code, name, kind, klass, price, cap, bureau, extra in spec:
@@ -134,8 +149,9 @@ def generate(target_lines: int, rng: random.Random):
     items, departments, wards, doctors = reference_data()
     cert_type = CertificateType.objects.order_by("pk").first().pk
     now = datetime.datetime.now(TZ)
-    planted = {rule: set() for rule in RATES}
+    planted = {rule: set() for rule in (*RATES, "STOCK", "FEE-5")}
     persons, records, stays, orders, lines, diagnoses, rounds = [], [], [], [], [], [], []
+    results, movements, drug_per_day = [], [], {}
     ids = {
         "person": 10_000_000,
         "stay": 10_000_000,
@@ -143,7 +159,7 @@ def generate(target_lines: int, rng: random.Random):
         "line": 10_000_000,
         "dx": 10_000_000,
     }
-    ids.update(rnd=10_000_000)
+    ids.update(rnd=10_000_000, result=10_000_000, move=10_000_000)
 
     def next_id(kind):
         ids[kind] += 1
@@ -171,7 +187,7 @@ def generate(target_lines: int, rng: random.Random):
         lines.append(
             (pk, stay["id"], f"BL{pk}", "", order, item_pk, code, kind, klass, qty, price, amount, over, self_pay,
              when, when.date(), stay["dept"], stay["doctor"], stay["dept"], "", False, "", False, "", "uploaded", "",
-             now)
+             now, "")
         )  # fmt: skip
         return pk
 
@@ -216,11 +232,24 @@ def generate(target_lines: int, rng: random.Random):
             day = admitted + datetime.timedelta(days=d, hours=1)
             bed_lines.append(line(stay, o["bed"], "bed", day))
             line(stay, o["nurse"], "nurse", day + datetime.timedelta(minutes=5))
-            line(stay, o["drug"], "drug", day + datetime.timedelta(hours=2), qty=Decimal(rng.randint(1, 3)))
+            qty = Decimal(rng.randint(1, 3))
+            line(stay, o["drug"], "drug", day + datetime.timedelta(hours=2), qty=qty)
+            drug_day = (day + datetime.timedelta(hours=2)).date()
+            drug_per_day[drug_day] = drug_per_day.get(drug_day, 0) + qty
             line(stay, o["test"], "test", day + datetime.timedelta(hours=3))
             line(stay, o["syringe"], "syringe", day + datetime.timedelta(hours=4), qty=Decimal(2))
         roll = rng.random()
         first_bed_at = admitted + datetime.timedelta(hours=1)
+        if rng.random() < CT_RATE:  # FEE-5: one CT with its result
+            ct_at = first_bed_at + datetime.timedelta(hours=3)
+            ct = line(stay, order(stay, "ct"), "ct", ct_at)
+            positive = rng.random() < POSITIVE[1 if dept == 0 else 0]
+            results.append(
+                (next_id("result"), now, now, f"BL{ct}", positive, ct_at + datetime.timedelta(hours=2), "")
+            )
+        if rng.random() < RATES["FEE-2-ORDER"]:  # an order never charged
+            order(stay, "test")
+            planted["FEE-2-ORDER"].add(f"FEE-2-ORDER:{stay['id']}")
         if roll < RATES["FEE-3"]:
             line(stay, order(stay, "bed"), "bed", first_bed_at)
             planted["FEE-3"].add(f"FEE-3:I{bed_lines[0]}")
@@ -262,6 +291,21 @@ def generate(target_lines: int, rng: random.Random):
             line(again, order(again, "bed"), "bed", again["admitted"] + datetime.timedelta(hours=1))
             planted["ADM-8"].add(f"ADM-8:{again['id']}")
     planted["FEE-3-DAY"].discard(None)
+    # The pharmacy's stock: received once, dispensed each day as charged, except a few short days.
+    drug_pk = items["drug"][0]
+    first = datetime.datetime.combine(MONTH_START, datetime.time(7), TZ)
+    movements.append((next_id("move"), now, now, "BKC-IN", drug_pk, "in", sum(drug_per_day.values()), first,
+                      MONTH_START, "中心药房"))  # fmt: skip
+    short = set(rng.sample(sorted(drug_per_day), STOCK_SHORT_DAYS))
+    for day, qty in sorted(drug_per_day.items()):
+        out = qty - 1 if day in short else qty
+        when = datetime.datetime.combine(day, datetime.time(18), TZ)
+        movements.append(
+            (next_id("move"), now, now, f"BKC{day:%Y%m%d}", drug_pk, "out", out, when, day, "中心药房")
+        )
+        if day in short:
+            planted["STOCK"].add(f"STOCK:{drug_pk}:{day}")
+    planted["FEE-5"].add(f"FEE-5:{departments[0]}:{MONTH_START:%Y-%m}")
     return {
         "persons": persons,
         "records": records,
@@ -270,6 +314,8 @@ def generate(target_lines: int, rng: random.Random):
         "lines": lines,
         "diagnoses": diagnoses,
         "rounds": rounds,
+        "results": results,
+        "movements": movements,
     }, planted
 
 
@@ -285,10 +331,14 @@ COPY = {
     "lines": "admission_chargeline (id, stay_id, feedetl_sn, init_feedetl_sn, order_id, hospital_item_id, "
     "med_list_codg, item_type, insurance_class, quantity, unit_price, amount, over_limit_amount, self_pay_reason, "
     "charged_at, charged_on, ordering_department_id, ordering_doctor_id, executing_department_id, hosp_appr_flag, "
-    "discharge_medication, tcmdrug_used_way, external_lab, refund_reason, upload_status, upload_message, entered_at)",
+    "discharge_medication, tcmdrug_used_way, external_lab, refund_reason, upload_status, upload_message, entered_at, "
+    "upload_msgid)",
     "diagnoses": 'admission_staydiagnosis (id, stage, "order", diag_type, code, name, is_main, diagnosed_at, '
     "department_id, doctor_id, stay_id)",
     "rounds": "admission_wardround (id, created_at, updated_at, inspected_at, finding, note, stay_id)",
+    "results": "audit_examresult (id, created_at, updated_at, feedetl_sn, positive, reported_at, report_no)",
+    "movements": "audit_stockmovement (id, created_at, updated_at, serial, hospital_item_id, direction, quantity, "
+    "moved_at, moved_on, store)",
 }
 
 
@@ -305,15 +355,16 @@ def load(tables) -> None:
                     copy.write_row(row)
         cursor.execute("SET session_replication_role = origin")
         for table in ("insured_insuredperson", "admission_stay", "admission_order", "admission_chargeline",
-                      "admission_staydiagnosis", "admission_wardround"):  # fmt: skip
+                      "admission_staydiagnosis", "admission_wardround", "audit_examresult",
+                      "audit_stockmovement"):  # fmt: skip
             cursor.execute(f"ANALYZE {table}")
     raw.commit()
 
 
 def _run_chunk(pk: int) -> int:
-    from audit import services
+    from audit import batch
 
-    return services.chunk_run(pk).findings
+    return batch.chunk_run(pk).findings
 
 
 def main() -> int:
@@ -333,7 +384,7 @@ def main() -> int:
     _setup_django()
     from django.db import connection, connections
 
-    from audit import services
+    from audit import batch
     from audit.models import Finding
 
     with connection.cursor() as cursor:
@@ -349,7 +400,7 @@ def main() -> int:
             cursor.execute(
                 "TRUNCATE audit_finding, audit_findingevent, audit_auditchunk, audit_auditjob, audit_doctorpointentry, "
                 "admission_chargeline, admission_wardround, admission_staydiagnosis, admission_order, "
-                "admission_stay, admission_medicalrecord CASCADE"
+                "admission_stay, admission_medicalrecord, audit_examresult, audit_stockmovement CASCADE"
             )
             cursor.execute("DELETE FROM insured_insuredperson WHERE psn_no LIKE 'BENCH%%'")
     t0 = time.perf_counter()
@@ -363,7 +414,7 @@ def main() -> int:
         f"generated {n_lines:,} lines, {len(tables['stays']):,} stays in {t1 - t0:.1f} s; COPY {t2 - t1:.1f} s"
     )
 
-    job = services.job_create(
+    job = batch.job_create(
         period_start=MONTH_START,
         period_end=MONTH_START + datetime.timedelta(days=DAYS - 1),
         chunk_days=args.chunk_days,
@@ -384,6 +435,17 @@ def main() -> int:
         f"batch: {len(chunk_ids)} chunks ({job.chunks.filter(status='done').count()} done), "
         f"{args.workers} workers, {seconds:.1f} s → {n_lines / seconds:,.0f} lines/s "
         f"(job created in {t3 - t2:.1f} s, counting {job.lines_total:,} lines)"
+    )
+    from django.db.models import F, Sum
+
+    seconds_by_rule = (
+        job.chunks.values("rule_id")
+        .annotate(spent=Sum(F("finished_at") - F("started_at")))
+        .order_by("-spent")
+    )
+    print(
+        "chunk-seconds by rule: "
+        + ", ".join(f"{r['rule_id']} {r['spent'].total_seconds():.0f}" for r in seconds_by_rule if r["spent"])
     )
     by_rule = {}
     for rule, key in Finding.objects.values_list("rule_id", "evidence_key"):

@@ -10,8 +10,10 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from admission.models import ChargeLine, MedicalRecord, Order, Stay, StayDiagnosis, WardRound
+from audit.models import ExamResult, StockMovement
 from drug_catalog.models import CatalogItem, CatalogVersion, HospitalItem
 from insured.models import CardRead
+from settlement.models import Settlement
 from tests.admission.factories import make_catalog_items
 from tests.factories import DepartmentFactory, PractitionerFactory, UserFactory, WardFactory
 from tests.insured.factories import make_person, make_reader
@@ -140,3 +142,32 @@ def card_read(person, when: datetime.datetime, operator=None) -> CardRead:
     CardRead.objects.filter(pk=read.pk).update(read_at=when)  # read_at is auto_now_add
     read.refresh_from_db()
     return read
+
+
+def settle(stay: Stay, fund_pay: str, when: datetime.datetime, total: str = "5000.00") -> Settlement:
+    """A settled final settlement of a stay; the identities hold: total = in_scope, burden = total − fund,
+    cash = burden."""
+    total, fund = Decimal(total), Decimal(fund_pay)
+    n = next(_serial)
+    return Settlement.objects.create(
+        kind="inpatient", status="settled", stay=stay, person=stay.person, med_type="21",
+        covers_to=when.astimezone(TZ).date(), medins_setl_id=f"AUDSETL{n:08d}", total=total, in_scope=total,
+        fund_pay=fund, fund_pay_total=fund, personal_burden=total - fund, cash_pay=total - fund,
+        use_personal_account=False, settled_at=when,
+    )  # fmt: skip
+
+
+def stock_move(w: World, item: str, direction: str, qty: str, when: datetime.datetime) -> StockMovement:
+    n = next(_serial)
+    return StockMovement.objects.create(
+        serial=f"KC{n:08d}", hospital_item=w.items[item], direction=direction, quantity=Decimal(qty),
+        moved_at=when, moved_on=when.astimezone(TZ).date(), store="中心药房",
+    )  # fmt: skip
+
+
+def exam_result(line: ChargeLine, positive: bool) -> ExamResult:
+    return ExamResult.objects.create(
+        feedetl_sn=line.feedetl_sn,
+        positive=positive,
+        reported_at=line.charged_at + datetime.timedelta(hours=2),
+    )

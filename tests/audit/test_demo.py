@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from audit import services
+from audit import batch
 from audit.models import Finding
 
 
@@ -23,8 +23,8 @@ def test_demo_batch_fills_the_queue(center):
     call_command("seed_demo_stays", verbosity=0)
     call_command("seed_demo_audit", verbosity=0)
     today = timezone.localdate()
-    job = services.job_run_inline(
-        services.job_create(period_start=today - datetime.timedelta(days=30), period_end=today, chunk_days=31)
+    job = batch.job_run_inline(
+        batch.job_create(period_start=today - datetime.timedelta(days=30), period_end=today, chunk_days=31)
     )
     assert job.status == "done"
     rules = set(Finding.objects.values_list("rule_id", flat=True))

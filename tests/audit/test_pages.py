@@ -174,12 +174,12 @@ def test_aud_5_office_confirms_and_the_doctors_points_change(page, live_server, 
 
 @pytest.mark.django_db
 def test_aud_pages_render_with_data_and_bad_input_never_5xx():
-    from audit import services
+    from audit import batch, services
 
     w, _stay = _findings()
     finding = Finding.objects.get(rule_id="FEE-3")
     services.finding_confirm(actor=None, finding=finding, deducted_amount=finding.amount)
-    job = services.job_run_inline(services.job_create(period_start=START, period_end=START, rules=["FEE-3"]))
+    job = batch.job_run_inline(batch.job_create(period_start=START, period_end=START, rules=["FEE-3"]))
     client = _office_client()
     for url in (
         "/audit/",

@@ -10,7 +10,7 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
-from audit import engine, selectors, services
+from audit import batch, engine, selectors, services
 from audit.models import AuditChunk, AuditJob, DoctorMeasure, DoctorPointEntry, Finding
 from core.errors import ConflictError, DomainError
 from tests.audit.factories import END, START, absent, at, charge, make_stay, make_world
@@ -32,18 +32,18 @@ def _world_with_violations():
 
 def test_aud_2_job_chunks_by_rule_and_day_and_is_idempotent():
     _world_with_violations()
-    job = services.job_create(
+    job = batch.job_create(
         period_start=datetime.date(2026, 3, 5), period_end=datetime.date(2026, 3, 7), rules=["FEE-3", "ADM-5"]
     )
     assert job.chunks.count() == 6  # 2 rules × 3 days
     assert job.lines_total == 2
-    services.job_run_inline(job)
+    batch.job_run_inline(job)
     job.refresh_from_db()
     assert job.status == AuditJob.Status.DONE
     assert sorted(Finding.objects.values_list("rule_id", flat=True)) == ["ADM-5", "FEE-3"]
     # Re-running the same period creates no duplicate findings.
-    again = services.job_run_inline(
-        services.job_create(
+    again = batch.job_run_inline(
+        batch.job_create(
             period_start=datetime.date(2026, 3, 5),
             period_end=datetime.date(2026, 3, 7),
             rules=["FEE-3", "ADM-5"],
@@ -57,7 +57,7 @@ def test_aud_2_job_chunks_by_rule_and_day_and_is_idempotent():
 def test_aud_2_killed_chunk_leaves_nothing_and_resumes(monkeypatch):
     """A chunk that dies after its INSERT rolls back with it; the resume runs it again, once."""
     _world_with_violations()
-    job = services.job_create(period_start=START, period_end=END, chunk_days=31, rules=["FEE-3"])
+    job = batch.job_create(period_start=START, period_end=END, chunk_days=31, rules=["FEE-3"])
     chunk = job.chunks.get()
     real = engine.insert_findings
 
@@ -67,7 +67,7 @@ def test_aud_2_killed_chunk_leaves_nothing_and_resumes(monkeypatch):
 
     monkeypatch.setattr(engine, "insert_findings", dies_after_insert)
     with pytest.raises(RuntimeError):
-        services.chunk_run(chunk.pk)
+        batch.chunk_run(chunk.pk)
     chunk.refresh_from_db()
     assert chunk.status == AuditChunk.Status.FAILED
     assert Finding.objects.count() == 0
@@ -75,7 +75,7 @@ def test_aud_2_killed_chunk_leaves_nothing_and_resumes(monkeypatch):
     assert job.status == AuditJob.Status.FAILED
 
     monkeypatch.setattr(engine, "insert_findings", real)
-    services.job_run_inline(job)
+    batch.job_run_inline(job)
     chunk.refresh_from_db()
     assert (chunk.status, chunk.attempts, chunk.findings) == (AuditChunk.Status.DONE, 2, 1)
     assert Finding.objects.filter(rule_id="FEE-3").count() == 1
@@ -83,7 +83,7 @@ def test_aud_2_killed_chunk_leaves_nothing_and_resumes(monkeypatch):
 
 def test_aud_2_stale_running_chunk_is_dispatched_again(monkeypatch):
     _world_with_violations()
-    job = services.job_create(period_start=START, period_end=END, chunk_days=31, rules=["FEE-3", "ADM-5"])
+    job = batch.job_create(period_start=START, period_end=END, chunk_days=31, rules=["FEE-3", "ADM-5"])
     fresh, stale = job.chunks.order_by("pk")
     AuditChunk.objects.filter(pk=fresh.pk).update(status="running", started_at=timezone.now())
     AuditChunk.objects.filter(pk=stale.pk).update(
@@ -93,7 +93,7 @@ def test_aud_2_stale_running_chunk_is_dispatched_again(monkeypatch):
     from audit import tasks
 
     monkeypatch.setattr(tasks.run_chunk, "delay", queued.append)
-    assert services.job_dispatch(job) == 1
+    assert batch.job_dispatch(job) == 1
     assert queued == [stale.pk]
 
 
@@ -270,3 +270,87 @@ def test_ins_4_confirmed_ghost_bed_proposes_a_category_iv_sanction():
     sanction = services.finding_propose_sanction(actor=None, finding=finding)
     assert Sanction.objects.get(pk=sanction.pk).person == stay.person
     assert selectors.ins4_proposal(_finding(w, stay, rule="FEE-3")) is None
+
+
+def test_fee_5_positive_rate_indicator_on_a_known_dataset():
+    """FEE-5: March, 4 CT (2103…, 150 yuan) with results, 3 positive → 75.00 %: at the warning line
+    (warn below 75, alarm below 70, tier 3), so 正常; a 5th negative result → 3/5 = 60.00 % → 超标.
+    The bed line and a CT without a result do not count."""
+    from tests.audit.factories import exam_result
+
+    w = make_world()
+    stay = make_stay(w, admitted=at(2), discharged=at(6))
+    lines = [charge(w, stay, "H-CT", at(3, 8 + n)) for n in range(4)]
+    for n, line in enumerate(lines):
+        exam_result(line, positive=n < 3)
+    charge(w, stay, "H-CT", at(4))
+    charge(w, stay, "H-BED", at(3))
+    row = selectors.indicators(START, END)[0]
+    assert row["values"]["positive_rate_pct"] == D("75.00")
+    assert row["grades"]["positive_rate_pct"] == "正常"
+    exam_result(charge(w, stay, "H-CT", at(5)), positive=False)
+    row = selectors.indicators(START, END)[0]
+    assert row["values"]["positive_rate_pct"] == D("60.00")
+    assert row["grades"]["positive_rate_pct"] == "超标"
+
+
+@pytest.mark.parametrize(
+    ("value", "grade"),
+    [("75.00", "正常"), ("74.99", "预警"), ("70.00", "预警"), ("69.99", "超标")],
+    ids=["FEE-5 75 normal", "FEE-5 74.99 warn", "FEE-5 70 at the minimum", "FEE-5 69.99 below"],
+)
+def test_fee_5_positive_rate_grade_lower_is_worse(value, grade):
+    from audit.models import IndicatorThreshold
+
+    threshold = IndicatorThreshold.objects.get(indicator="positive_rate_pct")
+    assert selectors.grade(D(value), threshold) == grade
+
+
+def test_aud_2_line_rules_of_a_day_run_together_over_one_copy_of_its_lines():
+    """AUD-2 batch: the first line-rule chunk of a day runs its day's line-rule siblings over one copy of
+    the day's lines (engine.day_lines); they store exactly what each rule finds on the view, and are done
+    with their own counts; the stay-rule chunk (ADM-5) runs alone. Afterwards the view is read again."""
+    w, stay = _world_with_violations()
+    day = datetime.date(2026, 3, 5)
+    expected = {
+        code: {h.evidence_key for h in engine.run_rule(code, start=day, end=day)}
+        for code in ("FEE-3", "FEE-3-DAY", "FEE-1")
+    }
+    # One duplicate (FEE-3), two bed days on 03-05 (FEE-3-DAY), both lines 40 over the 35 standard (FEE-1).
+    assert {code: len(keys) for code, keys in expected.items()} == {"FEE-3": 1, "FEE-3-DAY": 1, "FEE-1": 2}
+    job = batch.job_create(
+        period_start=day, period_end=day, rules=["FEE-3", "FEE-3-DAY", "FEE-1", "CAT-SEX", "ADM-5"]
+    )
+    first = job.chunks.get(rule_id="FEE-3")
+    batch.chunk_run(first.pk)
+    done = dict(job.chunks.filter(status="done").values_list("rule_id", "findings"))
+    assert done == {"FEE-3": 1, "FEE-3-DAY": 1, "FEE-1": 2, "CAT-SEX": 0}
+    for code, keys in expected.items():
+        assert set(Finding.objects.filter(rule_id=code).values_list("evidence_key", flat=True)) == keys
+    assert job.chunks.get(rule_id="ADM-5").status == "pending"
+    batch.job_run_inline(job)
+    assert job.chunks.filter(status="done").count() == 5
+    # the temporary copy is gone: a line charged now is seen by the in-process form
+    charge(w, stay, "H-BED", at(5))
+    assert len(engine.run_rule("FEE-1", start=day, end=day, stay=stay.pk)) == 3
+
+
+def test_aud_2_dispatch_queues_one_line_rule_chunk_per_day_first(monkeypatch):
+    """AUD-2: the day's first line-rule chunk leads (it runs its siblings), stay rules next, the siblings
+    last (then done, they return at once)."""
+    job = batch.job_create(
+        period_start=datetime.date(2026, 3, 5),
+        period_end=datetime.date(2026, 3, 6),
+        rules=["FEE-3", "FEE-1", "ADM-5"],
+    )
+    chunk = {(c.rule_id, c.day_from.day): c.pk for c in job.chunks.all()}
+    queued = []
+    from audit import tasks
+
+    monkeypatch.setattr(tasks.run_chunk, "delay", queued.append)
+    assert batch.job_dispatch(job) == 6
+    # sort order: FEE-3 (0) before FEE-1 (3); ADM-5 is a stay rule
+    assert queued == [
+        chunk[("FEE-3", 5)], chunk[("FEE-3", 6)], chunk[("ADM-5", 5)], chunk[("ADM-5", 6)],
+        chunk[("FEE-1", 5)], chunk[("FEE-1", 6)],
+    ]  # fmt: skip
