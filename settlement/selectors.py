@@ -412,7 +412,10 @@ def person_accumulators(
                 _active_settlements()
                 .filter(person=person, insutype=insutype, stay__isnull=False, is_final=True)
                 .exclude(stay=stay)
-                .filter(stay__discharged_at__date__gte=period_start, stay__discharged_at__lt=stay.admitted_at)
+                .filter(
+                    stay__discharged_at__date__gte=period_start,
+                    stay__discharged_at__date__lte=_stay_dates(stay)[0],
+                )
             )
             if earlier_stays.exists():
                 standard = version.later_admission_deductible

@@ -286,7 +286,7 @@ class CenterState:
                 continue
             ended = self._day_of(other.endtime)
             finals = [s for s in self._active_settlements(other) if not s.mid_setl]
-            if finals and ended and year_start <= ended.isoformat() and admitted and ended < admitted:
+            if finals and ended and year_start <= ended.isoformat() and admitted and ended <= admitted:
                 return True
         return False
 

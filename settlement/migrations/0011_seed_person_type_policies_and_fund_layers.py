@@ -25,7 +25,7 @@ ASSISTANCE = ("maf", "610100", "personal_in_scope", "assistance", D("0"), D("300
 ROWS = [
     # 310 employees: inpatient per hospitalisation (SET-1 figures), chronic shares the inpatient counter.
     (
-        "SET-1 职工住院（在职，年度起付）",
+        "职工住院（在职，年度起付，SET-1 起付线与比例）",
         "310",
         "11",
         "inpatient",
