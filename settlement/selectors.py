@@ -592,3 +592,71 @@ def result_as_json(result: rules.SettlementResult, policy: rules.Policy) -> dict
             for step in result.trace
         ],
     }
+
+
+def policy_in_force(
+    *, insured_region: str, insurance_type: str, person_type: str, on_date: datetime.date
+) -> list[dict[str, Any]]:
+    """The policy in force for a region, insurance type, person type and date, per care type, as the
+    settlement would choose it (this hospital's tier): the basic fund and every further layer."""
+    from settlement.models import DeductiblePeriod, FundLayer, FundPayType
+
+    names = dict(FundPayType.objects.values_list("code", "name"))
+    rows = []
+    for care_type in CareType:
+        try:
+            version = policy_version_as_of(
+                insured_region=insured_region,
+                insurance_type=insurance_type,
+                med_type=care_type.value,
+                hospital_tier=settings.HOSPITAL["TIER"],
+                on_date=on_date,
+                person_type=person_type,
+            )
+        except DomainError as error:
+            rows.append({"care_type": care_type.label, "missing": error.message})
+            continue
+        bands = [
+            {"range": f"{b.lower}–{b.upper if b.upper is not None else '以上'}", "ratio": b.fund_ratio}
+            for b in version.bands.all()
+        ]
+        layers = [
+            {
+                "kind": layer.get_kind_display(),
+                "code": layer.fund_pay_type,
+                "name": names.get(layer.fund_pay_type, f"基金支付类型 {layer.fund_pay_type}"),
+                "base": layer.get_base_display(),
+                "eligibility": layer.get_eligibility_display(),
+                "deductible": layer.deductible,
+                "bands": [
+                    f"{b.lower}–{b.upper if b.upper is not None else '以上'}：{b.fund_ratio:.0%}"
+                    for b in layer.bands.all()
+                ],
+                "cap": layer.annual_cap,
+                "hospital": layer.kind == FundLayer.Kind.HOSPITAL,
+            }
+            for layer in version.layers.all()
+        ]
+        code = version.basic_fund_pay_type
+        rows.append(
+            {
+                "care_type": care_type.label,
+                "version": version,
+                "who": version.get_person_type_display() if version.person_type else "各类人员通用",
+                "tier": f"{version.hospital_tier} 级" if version.hospital_tier else "各等级通用",
+                "deductible": version.deductible,
+                "period": version.get_deductible_period_display(),
+                "later": version.later_admission_deductible,
+                "benefit_days": version.benefit_period_days
+                if version.deductible_period == DeductiblePeriod.PER_BENEFIT_PERIOD
+                else None,
+                "year_start": f"{version.year_start_month} 月 {version.year_start_day} 日",
+                "counter": CareType(version.counter).label,
+                "ratio": version.fund_ratio,
+                "bands": bands,
+                "cap": version.annual_cap,
+                "fund": f"{code} {names.get(code, '')}".strip(),
+                "layers": layers,
+            }
+        )
+    return rows

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from admission import charges
 from admission import services as admission_services
+from core.roles import Role
 from drug_catalog.models import CatalogItem, CatalogVersion, HospitalItem
 from insured import services as insured_services
 from insured.models import Enrollment, PersonType
@@ -29,6 +30,7 @@ from settlement.models import (
 )
 from tests.admission.factories import admit, confirmed_read, make_catalog_items, make_hospital, order
 from tests.insured.factories import make_person
+from tests.matrix import Endpoint, check_access, matrix_cases
 from tests.settlement.test_outpatient import setup  # noqa: F401 (the outpatient catalog, doctor, clerk)
 from tests.settlement.test_settle import center_knows_catalog
 
@@ -396,3 +398,42 @@ def test_set7_a_recorded_transfer_uses_the_first_hospitals_standard(center):
             actor=hospital.clerk, stay=stay, first_hospital_name="甲", first_standard="100", first_paid="300"
         )
     assert getattr(wrong.value, "rule", "") == "SET-7"
+
+
+POLICY_PAGE = "/settlement/policy/"
+PAGE_ENDPOINTS = [Endpoint("GET", POLICY_PAGE, allowed={Role.OFFICE, Role.ADMIN}, kind="page")]
+
+
+@pytest.mark.parametrize(("endpoint", "who"), matrix_cases(PAGE_ENDPOINTS))
+def test_policy_page_permission_matrix(endpoint, who, client_for):
+    check_access(client_for(who), endpoint, who)
+
+
+def test_the_policy_in_force_page_reads_as_a_chinese_table(client_for):
+    """310 退休 on 2026-12-30: inpatient 500 per hospitalisation (250 later), 76 %, cap 150000, with
+    大额 (330100) above the cap and 公务员补助 (320100); chronic shares the inpatient counter."""
+    client = client_for(Role.OFFICE)
+    page = client.get(
+        POLICY_PAGE,
+        {"insured_region": "610100", "insurance_type": "310", "person_type": "21", "on_date": "2026-12-30"},
+    ).content.decode()
+    assert "演示：职工住院（退休，每次住院起付）" in page
+    assert "每次住院" in page and "年度内第二次及以后住院 250.00 元" in page and "76%" in page
+    assert "330100 大额医疗费用补助基金" in page and "320100 公务员医疗补助基金" in page
+    assert "150000.00 元" in page and "与“住院”共用起付线和封顶线累计" in page
+    child = client.get(
+        POLICY_PAGE,
+        {"insured_region": "610100", "insurance_type": "390", "person_type": "42", "on_date": "2026-10-01"},
+    ).content.decode()
+    assert "SET-4 城乡居民少儿普通门诊" in child and "9 月 1 日" in child
+    assert "390200 城乡居民大病医疗保险基金" in child and "610100 医疗救助基金" in child
+    unknown = client.get(
+        POLICY_PAGE,
+        {"insured_region": "120100", "insurance_type": "310", "person_type": "", "on_date": "2026-10-01"},
+    )
+    assert unknown.status_code == 200 and "未找到参保地 120100" in unknown.content.decode()
+    bad = client.get(
+        POLICY_PAGE, {"insured_region": "61x", "insurance_type": "999", "on_date": "3026-01-01"}
+    ).content.decode()
+    assert "参保地区划为 6 位数字" in bad and "就医日期须在 2000 年至 2100 年之间" in bad
+    assert "选择一个有效的选项" in bad or "有效" in bad
