@@ -350,6 +350,27 @@ def _stay_dates(stay) -> tuple[datetime.date, datetime.date | None]:
     return admitted, discharged
 
 
+def same_hospitalisation(stay) -> set[int]:
+    """The stays settled as one hospitalisation with this one: a split admission the office confirmed
+    (ADM-8, StayReview.related_stay) joins the earlier stay, as far back as the chain goes."""
+    from admission.models import StayReview
+
+    ids = {stay.pk}
+    frontier = {stay.pk}
+    while frontier:
+        linked = set(
+            StayReview.objects.filter(
+                kind=StayReview.Kind.SPLIT_ADMISSION,
+                status=StayReview.Status.CONFIRMED,
+                stay_id__in=frontier,
+                related_stay__isnull=False,
+            ).values_list("related_stay_id", flat=True)
+        )
+        frontier = linked - ids
+        ids |= linked
+    return ids
+
+
 def benefit_period_start(person, insutype: str, admitted: datetime.date, days: int, exclude_stay_id=None):
     """The benefit period (待遇享受期) holding an admission on `admitted`: periods of `days` days, each
     opened by the first settled admission after the previous one ended."""
@@ -400,7 +421,8 @@ def person_accumulators(
     deductible_used = rules.ZERO
     base_before = rules.ZERO
     if stay is not None:
-        earlier = _active_settlements().filter(stay=stay)
+        one_stay = same_hospitalisation(stay)
+        earlier = _active_settlements().filter(stay_id__in=one_stay)
         sums = earlier.aggregate(d=Sum("deductible_paid"), b=Sum(F("in_scope") - F("deductible_paid")))
         base_before = rules.money(sums["b"] or 0)
     if period == DeductiblePeriod.PER_YEAR:
@@ -411,7 +433,7 @@ def person_accumulators(
             earlier_stays = (
                 _active_settlements()
                 .filter(person=person, insutype=insutype, stay__isnull=False, is_final=True)
-                .exclude(stay=stay)
+                .exclude(stay_id__in=one_stay)
                 .filter(
                     stay__discharged_at__date__gte=period_start,
                     stay__discharged_at__date__lte=_stay_dates(stay)[0],

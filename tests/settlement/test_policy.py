@@ -437,3 +437,26 @@ def test_the_policy_in_force_page_reads_as_a_chinese_table(client_for):
     ).content.decode()
     assert "参保地区划为 6 位数字" in bad and "就医日期须在 2000 年至 2100 年之间" in bad
     assert "选择一个有效的选项" in bad or "有效" in bad
+
+
+def test_adm8_a_confirmed_split_admission_is_one_hospitalisation(center):
+    """ADM-8: the office confirms that a retiree's second stay splits the first; the two are one
+    hospitalisation: no second deductible (not even the later-admission 250) and the bands continue.
+    First stay: 10 scans, deductible 500, (1380 − 500) × 0.76 = 668.80. Second: 10 scans, no deductible,
+    1380 × 0.76 = 1048.80 (as a later admission it would have been (1380 − 250) × 0.76 = 858.80)."""
+    from admission.models import StayReview
+
+    person = person_of(center, "310", "21", birth=datetime.date(1958, 1, 1))
+    hospital, first = ct_stay(center, person, days_ago=5)
+    settled = services.stay_settle(actor=hospital.clerk, stay=first, idempotency_key="split-1")
+    assert (settled.deductible_paid, settled.fund_pay) == (D("500.00"), D("668.80"))
+    _, second = ct_stay(center, person, days_ago=0)
+    facts = selectors.stay_settlement_facts(second)
+    assert (facts.result.deductible_paid, facts.result.fund_pay) == (D("250.00"), D("858.80"))
+    # The admission flagged it already (same diagnosis within the split window); the office confirms.
+    review = StayReview.objects.get(stay=second, kind=StayReview.Kind.SPLIT_ADMISSION)
+    assert review.related_stay_id == first.pk
+    admission_services.review_decide(actor=hospital.clerk, review=review, confirm=True, reason="确认分解住院")
+    facts = selectors.stay_settlement_facts(second)
+    assert (facts.result.deductible_paid, facts.result.fund_pay) == (D("0.00"), D("1048.80"))
+    assert facts.accumulators.base_before == D("880.00")
