@@ -659,11 +659,11 @@ class CenterState:
         if settlement.cancelled_by:
             raise CenterRefusal(f"结算 {settlement.setl_id} 已撤销")
         visit = self.visits[settlement.mdtrt_id]
-        held = self.counters.get(settlement.counter_key)
+        held = self.counters.get(getattr(settlement, "counter_key", ()))
         if held is not None:  # exactly what the settlement added
             held["dedc"] -= settlement.year_deductible
             held["fund"] -= settlement.fund_pay
-            for code, (paid, dedc) in settlement.layer_deltas.items():
+            for code, (paid, dedc) in getattr(settlement, "layer_deltas", {}).items():
                 held["layers"][code][0] -= paid
                 held["layers"][code][1] -= dedc
         info = self._insuinfo(self._person(settlement.psn_no), settlement.insutype)

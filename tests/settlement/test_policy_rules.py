@@ -399,3 +399,20 @@ def test_the_centers_engine_continues_bands_and_pays_the_large_expense_fund():
         D("7815.79"),
         D("8815.79"),
     )
+
+
+@pytest.mark.parametrize(
+    ("infno", "payload", "expected"),
+    [
+        pytest.param(
+            "2304", {"data": {"insutype": "340"}}, "LXXT", id="INS-340-settlement-to-veterans-system"
+        ),
+        pytest.param("2401", {"mdtrtinfo": {"insutype": "340"}}, "LXXT", id="INS-340-admission-registration"),
+        pytest.param("2304", {"data": {"insutype": "310"}}, "YBXT", id="INS-310-ordinary-system"),
+        pytest.param("1101", {"data": {"insutype": "340"}}, "YBXT", id="INS-340-card-read-is-not-person-trx"),
+    ],
+)
+def test_a_340_patients_person_transactions_go_to_the_veterans_receiving_system(infno, payload, expected):
+    from center.protocol import receiving_system
+
+    assert receiving_system(infno, payload, "YBXT") == expected
