@@ -460,3 +460,35 @@ def test_adm8_a_confirmed_split_admission_is_one_hospitalisation(center):
     facts = selectors.stay_settlement_facts(second)
     assert (facts.result.deductible_paid, facts.result.fund_pay) == (D("0.00"), D("1048.80"))
     assert facts.accumulators.base_before == D("880.00")
+
+
+def test_set3_benefit_period_deductible_is_paid_once_per_period(center):
+    """SET-3 / SET-7 (000 §25: 一个医保待遇期内…一个起付标准): a policy whose deductible (600) is per
+    benefit period of 90 days from the admission that opens it. The first stay (2 scans, 276 in
+    scope) pays 276 of it; a second stay admitted within the period pays the rest 600 − 276 = 324:
+    (1380 − 324) × 0.70 = 739.20. Once the first admission lies 100 days back, the second opens a new
+    period: (1380 − 600) × 0.70 = 546.00."""
+    PolicyParameter.objects.create(
+        name="测试：待遇享受期起付",
+        insured_region="610200",
+        insurance_type="310",
+        care_type="inpatient",
+        deductible=D("600"),
+        deductible_period="benefit_period",
+        benefit_period_days=90,
+        fund_ratio=D("0.70"),
+        effective_from=datetime.date(2026, 1, 1),
+    )
+    person = make_person(insured_region="610200")
+    center.enrol(person)
+    hospital, first = ct_stay(center, person, cts=2, days_ago=6)
+    settled = services.stay_settle(actor=hospital.clerk, stay=first, idempotency_key="bp-1")
+    assert settled.deductible_paid == D("276.00")
+    _, second = ct_stay(center, person, days_ago=0)
+    facts = selectors.stay_settlement_facts(second)
+    assert (facts.result.deductible_paid, facts.result.fund_pay) == (D("324.00"), D("739.20"))
+    type(first).objects.filter(pk=first.pk).update(
+        admitted_at=first.admitted_at - datetime.timedelta(days=100)
+    )
+    facts = selectors.stay_settlement_facts(second)
+    assert (facts.result.deductible_paid, facts.result.fund_pay) == (D("600.00"), D("546.00"))
