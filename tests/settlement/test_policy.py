@@ -412,6 +412,13 @@ def test_policy_page_permission_matrix(endpoint, who, client_for):
 def test_the_policy_in_force_page_reads_as_a_chinese_table(client_for):
     """310 退休 on 2026-12-30: inpatient 500 per hospitalisation (250 later), 76 %, cap 150000, with
     大额 (330100) above the cap and 公务员补助 (320100); chronic shares the inpatient counter."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    # The seeds this page shows (idempotent): the fund-type names and the person-type rows with layers.
+    for module in ("0009_seed_fund_pay_types", "0011_seed_person_type_policies_and_fund_layers"):
+        import_module(f"settlement.migrations.{module}").seed(apps, None)
     client = client_for(Role.OFFICE)
     page = client.get(
         POLICY_PAGE,
