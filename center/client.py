@@ -112,7 +112,7 @@ class CenterClient:
             insuplc_admdvs=insuplc_admdvs,
             sign_no=self.sign_no() if sign_no is None and infno != "9001" else (sign_no or ""),
             infver=self.config["INFVER"],
-            recer_sys_code=self.config["RECER_SYS_CODE"],
+            recer_sys_code=protocol.receiving_system(infno, payload, self.config["RECER_SYS_CODE"]),
         )
         exchange = CenterExchange.objects.create(
             msgid=msgid,

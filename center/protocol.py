@@ -45,6 +45,23 @@ class Institution:
     region: str  # mdtrtarea_admvs
 
 
+# §0.1: person-related transactions of a 离休 (340) patient go to the 离休 system.
+PERSON_TRANSACTIONS = frozenset(
+    {"2201", "2206", "2207", "2303", "2304", "2401", "2402", "2501", "2503", "2001"}
+)
+VETERAN_SYSTEM = "LXXT"
+
+
+def receiving_system(infno: str, payload: dict[str, Any], default: str) -> str:
+    """recer_sys_code: LXXT for a 340 (离休) patient's person-related transaction, else the default."""
+    if infno not in PERSON_TRANSACTIONS:
+        return default
+    parts = [payload, *(v for v in payload.values() if isinstance(v, dict))]
+    if any(str(part.get("insutype", "")) == "340" for part in parts):
+        return VETERAN_SYSTEM
+    return default
+
+
 def build_request(
     *,
     infno: str,

@@ -5,10 +5,14 @@ from core.admin import ReadOnlyAdmin, TrackedAdmin
 from .models import (
     Accumulator,
     ChronicDiseaseFiling,
+    FundLayer,
+    FundLayerBand,
+    MedicalAssistanceEligibility,
     PolicyBand,
     PolicyParameter,
     Settlement,
     SettlementFund,
+    TransferDeductible,
 )
 
 
@@ -23,17 +27,20 @@ class PolicyParameterAdmin(TrackedAdmin):
         "name",
         "insured_region",
         "insurance_type",
+        "person_type",
         "care_type",
         "hospital_tier",
         "deductible",
+        "deductible_period",
         "fund_ratio",
         "annual_cap",
         "effective_from",
         "effective_to",
     )
-    list_filter = ("insurance_type", "care_type", "hospital_tier", "insured_region")
+    list_filter = ("insurance_type", "person_type", "care_type", "hospital_tier", "insured_region")
     search_fields = ("name", "insured_region")
     inlines = [PolicyBandInline]
+    change_list_template = "admin/settlement/policyparameter/change_list.html"
 
     def get_readonly_fields(self, request, obj=None):
         # SET-3: a version in force is never edited; only closing it (effective_to) is allowed.
@@ -73,9 +80,57 @@ class SettlementAdmin(ReadOnlyAdmin):
     inlines = [SettlementFundInline]
 
 
+class FundLayerBandInline(admin.TabularInline):
+    model = FundLayerBand
+    extra = 0
+
+
+@admin.register(FundLayer)
+class FundLayerAdmin(admin.ModelAdmin):
+    """Further fund layers of a policy version (大额、大病、公务员补助、医疗救助、医院负担); a version
+    in force keeps its layers (SET-3): a change is a new version with its own layers."""
+
+    list_display = ("policy", "kind", "fund_pay_type", "base", "eligibility", "deductible", "annual_cap")
+    list_filter = ("kind", "eligibility")
+    inlines = [FundLayerBandInline]
+
+    def _locked(self, obj) -> bool:
+        return obj is not None and obj.policy.in_use
+
+    def get_readonly_fields(self, request, obj=None):
+        if self._locked(obj):
+            return [f.name for f in obj._meta.concrete_fields]
+        return super().get_readonly_fields(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._locked(obj)
+
+
+@admin.register(MedicalAssistanceEligibility)
+class MedicalAssistanceEligibilityAdmin(TrackedAdmin):
+    list_display = ("person", "category", "effective_from", "effective_to")
+    search_fields = ("person__name", "person__psn_no")
+
+
+@admin.register(TransferDeductible)
+class TransferDeductibleAdmin(TrackedAdmin):
+    """SET-7: prefer the window's service (it refuses once the stay has a settlement)."""
+
+    list_display = ("stay", "first_hospital_name", "first_standard", "first_paid")
+    search_fields = ("stay__ipt_no", "first_hospital_name")
+
+
 @admin.register(Accumulator)
 class AccumulatorAdmin(ReadOnlyAdmin):
-    list_display = ("person", "insutype", "period_start", "deductible_used", "fund_paid", "updated_at")
+    list_display = (
+        "person",
+        "insutype",
+        "care_type",
+        "period_start",
+        "deductible_used",
+        "fund_paid",
+        "updated_at",
+    )
     search_fields = ("person__name", "person__psn_no")
 
 

@@ -58,6 +58,7 @@ CENTER_FIELD_NAMES = {
     "personal_account_pay": "acct_pay",
     "cash_pay": "psn_cash_pay",
 }
+LAYER_FIELDS = ("hifob_pay", "hifmi_pay", "cvlserv_pay", "maf_pay")
 UPLOAD_CHUNK = 100  # lines per 2301/2204 message (the interface's input is bounded at 40,000 characters)
 NO_LOCAL_POLICY = "本地无该参保地/人员类别政策，以中心结算结果为准"
 UNCONFIRMED = "结算结果待确认（正在与医保中心核实）"
@@ -379,6 +380,16 @@ def compare(local: rules.SettlementResult, setlinfo: dict[str, Any]) -> list[dic
         if abs(Decimal(theirs) - ours) > Decimal("0.01"):
             differences.append(
                 {"field": field, "center_field": center_name, "local": str(ours), "center": str(theirs)}
+            )
+    # Each further fund layer the center answers (issue 18): 大额, 大病, 公务员补助, 医疗救助.
+    for center_name in LAYER_FIELDS:
+        theirs = setlinfo.get(center_name)
+        if theirs is None:
+            continue
+        ours = local.center_fields.get(center_name, rules.ZERO)
+        if abs(Decimal(str(theirs)) - ours) > Decimal("0.01"):
+            differences.append(
+                {"field": center_name, "center_field": center_name, "local": str(ours), "center": str(theirs)}
             )
     return differences
 
@@ -814,19 +825,46 @@ def write_funds(settlement: Settlement, setldetail: list[dict]) -> None:
 
 
 def _apply_accumulators(settlement: Settlement, facts) -> None:
-    """The center's answer moves the hospital's accumulators (locked last, one entry per settlement)."""
+    """The center's answer moves the hospital's counter for the policy's care-type counter and year
+    (locked last, one entry per settlement): the basic fund's payment, the deductible when the policy
+    counts it per year, and each further layer's payment (the center's setldetail row for its code)
+    and deductible. The reversal takes back exactly the entry."""
     accumulator = locks.lock_accumulator(
         person_id=settlement.person_id,
         insutype=settlement.insutype or facts.insutype,
         period_start=facts.period_start,
+        care_type=facts.counter or "inpatient",
     )
-    deductible, fund = abs(settlement.deductible_paid), abs(settlement.fund_pay)
+    deductible = abs(settlement.deductible_paid) if facts.counts_year_deductible else rules.ZERO
+    fund = abs(settlement.fund_pay)
+    paid_by_code = {f.fund_pay_type: f.fund_payamt for f in settlement.funds.all()}
+    layer_deltas = {}
+    for layer in facts.policy.layers:
+        paid = paid_by_code.get(layer.code, facts.result.fund_layers.get(layer.code, rules.ZERO))
+        layer_deductible = facts.result.layer_deductibles.get(layer.code, rules.ZERO)
+        if paid or layer_deductible:
+            layer_deltas[layer.code] = {"paid": str(paid), "deductible": str(layer_deductible)}
     accumulator.deductible_used = max(accumulator.deductible_used + deductible, rules.ZERO)
     accumulator.fund_paid = max(accumulator.fund_paid + fund, rules.ZERO)
+    accumulator.layers = _add_layers(accumulator.layers, layer_deltas, 1)
     accumulator.save()
     AccumulatorEntry.objects.create(
-        accumulator=accumulator, settlement=settlement, deductible_delta=deductible, fund_delta=fund
+        accumulator=accumulator,
+        settlement=settlement,
+        deductible_delta=deductible,
+        fund_delta=fund,
+        layer_deltas=layer_deltas,
     )
+
+
+def _add_layers(current: dict, deltas: dict, sign: int) -> dict:
+    totals = {code: dict(values) for code, values in (current or {}).items()}
+    for code, delta in (deltas or {}).items():
+        row = totals.setdefault(code, {"paid": "0", "deductible": "0"})
+        for key in ("paid", "deductible"):
+            value = Decimal(row.get(key, "0")) + sign * Decimal(delta.get(key, "0"))
+            row[key] = str(max(value, rules.ZERO))
+    return totals
 
 
 # --- reverse (SET-9) ------------------------------------------------------------------------------------
@@ -1014,12 +1052,17 @@ def _record_reversal(
                 accumulator.deductible_used - entry.deductible_delta, rules.ZERO
             )
             accumulator.fund_paid = max(accumulator.fund_paid - entry.fund_delta, rules.ZERO)
+            accumulator.layers = _add_layers(accumulator.layers, entry.layer_deltas, -1)
             accumulator.save()
             AccumulatorEntry.objects.create(
                 accumulator=accumulator,
                 settlement=counter,
                 deductible_delta=-entry.deductible_delta,
                 fund_delta=-entry.fund_delta,
+                layer_deltas={
+                    code: {key: str(-Decimal(value)) for key, value in delta.items()}
+                    for code, delta in (entry.layer_deltas or {}).items()
+                },
             )
         original.reason = reason[:300]
         original.save(update_fields=["reason", "updated_at"])

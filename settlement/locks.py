@@ -28,10 +28,12 @@ def lock_settlement(settlement_id: int) -> Settlement:
     return Settlement.objects.select_for_update().get(pk=settlement_id)
 
 
-def lock_accumulator(*, person_id: int, insutype: str, period_start: datetime.date) -> Accumulator:
-    """Last: the person's accumulator row for the period (created on first use)."""
+def lock_accumulator(
+    *, person_id: int, insutype: str, period_start: datetime.date, care_type: str = "inpatient"
+) -> Accumulator:
+    """Last: the person's accumulator row for the counter and period (created on first use)."""
     accumulator, _ = Accumulator.objects.get_or_create(
-        person_id=person_id, insutype=insutype, period_start=period_start
+        person_id=person_id, insutype=insutype, care_type=care_type, period_start=period_start
     )
     return lock_accumulator_row(accumulator.pk)
 

@@ -25,6 +25,19 @@ class DeductiblePeriod(models.TextChoices):
     PER_SETTLEMENT = "settlement", "每次结算"
     PER_YEAR = "year", "每结算年度"
     PER_BENEFIT_PERIOD = "benefit_period", "每待遇享受期"
+    PER_HOSPITALISATION = "hospitalisation", "每次住院（中途结算与出院结算共付一次；转院视为同一次住院）"
+
+
+class PolicyPersonType(models.TextChoices):
+    """The person types a policy row is written for (insured.PersonType codes); blank = every type."""
+
+    EMPLOYED = "11", "在职职工"
+    RETIRED = "21", "退休人员"
+    VETERAN = "31", "离休人员"
+    RESIDENT_ADULT = "41", "城乡居民（成年）"
+    RESIDENT_CHILD = "42", "城乡居民（未成年）"
+    STUDENT = "43", "在校大学生"
+    FLEXIBLE = "51", "灵活就业人员"
 
 
 @track_history()
@@ -37,12 +50,42 @@ class PolicyParameter(TrackedModel, ValidityPeriodModel):
     )
     insurance_type = models.CharField("险种 insutype", max_length=6, help_text="如 310 职工、390 城乡居民")
     care_type = models.CharField("就医类别", max_length=20, choices=CareType.choices)
+    person_type = models.CharField(
+        "人员类别",
+        max_length=2,
+        choices=PolicyPersonType.choices,
+        blank=True,
+        default="",
+        help_text="留空表示该险种各类人员通用；有本类别专门的版本时优先使用（按就医日的人员类别）",
+    )
     hospital_tier = models.PositiveSmallIntegerField(
         "医院等级", null=True, blank=True, help_text="3/2/1；留空表示各等级通用"
     )
     deductible = models.DecimalField("起付线", max_digits=14, decimal_places=2)
     deductible_period = models.CharField(
         "起付线计算周期", max_length=20, choices=DeductiblePeriod.choices, default=DeductiblePeriod.PER_YEAR
+    )
+    later_admission_deductible = models.DecimalField(
+        "第二次及以后住院起付线",
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="同一结算年度内第二次及以后住院的起付线；留空表示与首次相同",
+    )
+    benefit_period_days = models.PositiveSmallIntegerField(
+        "待遇享受期天数", default=90, help_text="起付线按待遇享受期计算时：自开启该期的入院日起的天数"
+    )
+    counter_care_type = models.CharField(
+        "累计计数器",
+        max_length=20,
+        choices=CareType.choices,
+        blank=True,
+        default="",
+        help_text="起付线和封顶线与哪类就医共用一个年度累计；留空表示本就医类别单独累计",
+    )
+    fund_pay_type = models.CharField(
+        "统筹基金支付类型", max_length=6, blank=True, help_text="国家基金支付类型代码；留空为“险种+100”"
     )
     year_start_month = models.PositiveSmallIntegerField("结算年度起始月", default=1)
     year_start_day = models.PositiveSmallIntegerField("结算年度起始日", default=1)
@@ -79,12 +122,26 @@ class PolicyParameter(TrackedModel, ValidityPeriodModel):
     class Meta(ValidityPeriodModel.Meta):
         verbose_name = "结算政策参数"
         verbose_name_plural = "结算政策参数"
-        ordering = ["insured_region", "insurance_type", "care_type", "hospital_tier", "-effective_from"]
+        ordering = [
+            "insured_region",
+            "insurance_type",
+            "person_type",
+            "care_type",
+            "hospital_tier",
+            "-effective_from",
+        ]
         constraints = [
             *ValidityPeriodModel.Meta.constraints,
             models.UniqueConstraint(
-                fields=["insured_region", "insurance_type", "care_type", "hospital_tier", "effective_from"],
-                name="settlement_policy_one_version_per_start",
+                fields=[
+                    "insured_region",
+                    "insurance_type",
+                    "person_type",
+                    "care_type",
+                    "hospital_tier",
+                    "effective_from",
+                ],
+                name="settlement_policy_one_version_per_start_and_type",
                 nulls_distinct=False,
             ),
             models.CheckConstraint(
@@ -97,7 +154,19 @@ class PolicyParameter(TrackedModel, ValidityPeriodModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name}（{self.insured_region} {self.insurance_type} {self.get_care_type_display()}）"
+        who = self.get_person_type_display() if self.person_type else "各类人员"
+        return (
+            f"{self.name}（{self.insured_region} {self.insurance_type} {who} {self.get_care_type_display()}）"
+        )
+
+    @property
+    def counter(self) -> str:
+        """The care type whose year-to-date counter this policy's deductible and cap count against."""
+        return self.counter_care_type or self.care_type
+
+    @property
+    def basic_fund_pay_type(self) -> str:
+        return self.fund_pay_type or f"{self.insurance_type}100"
 
     @property
     def in_use(self) -> bool:
@@ -139,13 +208,147 @@ class PolicyBand(models.Model):
         return f"{self.lower}–{self.upper or '∞'}：{self.fund_ratio}"
 
 
+class FundLayer(models.Model):
+    """A fund stacked on the basic pooled fund of a policy version (issue 18, SET-8): 大额 (hifob) and
+    居民大病 (hifmi) above the basic annual cap, 公务员补助 (cvlserv) and 医疗救助 (maf) on what remains the
+    person's within scope, or the hospital's share. Versioned with its policy row (region, insurance
+    type, person type, care type, date); each has its own deductible, ratio bands and annual cap."""
+
+    class Kind(models.TextChoices):
+        LARGE_EXPENSE = "hifob", "大额医疗费用补助"
+        SERIOUS_ILLNESS = "hifmi", "城乡居民大病保险"
+        CIVIL_SERVANT = "cvlserv", "公务员医疗补助"
+        ASSISTANCE = "maf", "医疗救助"
+        HOSPITAL = "hospital", "医院负担"
+
+    class Base(models.TextChoices):
+        ABOVE_BASIC_CAP = "above_basic_cap", "基本统筹封顶线以上的费用"
+        PERSONAL_IN_SCOPE = "personal_in_scope", "政策范围内仍由个人负担的部分"
+
+    class Eligibility(models.TextChoices):
+        EVERYONE = "everyone", "本政策的所有参保人"
+        ENROLLED_330 = "enrolled_330", "参加大额医疗费用补助（330）者"
+        ENROLLED_320 = "enrolled_320", "享受公务员医疗补助（320）者"
+        ASSISTANCE = "assistance", "医疗救助对象（在有效期内）"
+
+    # The setlinfo amount each kind answers (CENTER-INTERFACE §2304).
+    CENTER_FIELDS = {
+        "hifob": "hifob_pay",
+        "hifmi": "hifmi_pay",
+        "cvlserv": "cvlserv_pay",
+        "maf": "maf_pay",
+        "hospital": "hosp_part_amt",
+    }
+
+    policy = models.ForeignKey(PolicyParameter, on_delete=models.CASCADE, related_name="layers")
+    kind = models.CharField("基金层次", max_length=10, choices=Kind.choices)
+    fund_pay_type = models.CharField(
+        "基金支付类型", max_length=6, help_text="国家代码，如 330100、320100、610100"
+    )
+    base = models.CharField("支付基数", max_length=20, choices=Base.choices)
+    eligibility = models.CharField("适用人员", max_length=20, choices=Eligibility.choices)
+    deductible = models.DecimalField("起付线（年度）", max_digits=14, decimal_places=2, default=Decimal("0"))
+    annual_cap = models.DecimalField("年度最高支付", max_digits=14, decimal_places=2, null=True, blank=True)
+    sort_order = models.PositiveSmallIntegerField("计算顺序", default=0)
+
+    class Meta:
+        verbose_name = "基金支付层次"
+        verbose_name_plural = "基金支付层次"
+        ordering = ["policy", "sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "fund_pay_type"], name="fund_layer_one_per_type"),
+            models.CheckConstraint(condition=models.Q(deductible__gte=0), name="fund_layer_deductible_ge_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}（{self.fund_pay_type}）"
+
+
+class FundLayerBand(models.Model):
+    layer = models.ForeignKey(FundLayer, on_delete=models.CASCADE, related_name="bands")
+    lower = models.DecimalField("下限", max_digits=14, decimal_places=2)
+    upper = models.DecimalField("上限", max_digits=14, decimal_places=2, null=True, blank=True)
+    fund_ratio = models.DecimalField("支付比例", max_digits=5, decimal_places=4)
+
+    class Meta:
+        verbose_name = "基金层次分段比例"
+        verbose_name_plural = "基金层次分段比例"
+        ordering = ["lower"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(upper__isnull=True) | models.Q(upper__gt=models.F("lower")),
+                name="fund_layer_band_upper_gt_lower",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(fund_ratio__gte=0, fund_ratio__lte=1), name="fund_layer_band_ratio_0_1"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lower}–{self.upper or '∞'}：{self.fund_ratio}"
+
+
+@track_history()
+class MedicalAssistanceEligibility(TrackedModel, ValidityPeriodModel):
+    """医疗救助对象 (低保、特困 …) for a period, as the civil-affairs list says; the 医疗救助 layer pays
+    only within it."""
+
+    person = models.ForeignKey(
+        "insured.InsuredPerson",
+        verbose_name="参保人",
+        on_delete=models.PROTECT,
+        related_name="assistance_eligibilities",
+    )
+    category = models.CharField("救助类别", max_length=40, help_text="如 特困供养人员、最低生活保障对象")
+
+    class Meta(ValidityPeriodModel.Meta):
+        verbose_name = "医疗救助对象"
+        verbose_name_plural = "医疗救助对象"
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.category}"
+
+
+@track_history()
+class TransferDeductible(TrackedModel):
+    """SET-7: a stay transferred in from another hospital — the first hospital's deductible standard and
+    what the patient paid there, so the two stays bear one deductible, the higher standard."""
+
+    stay = models.OneToOneField(
+        "admission.Stay", verbose_name="住院", on_delete=models.PROTECT, related_name="transfer_deductible"
+    )
+    first_hospital_code = models.CharField("转出医院编码", max_length=30, blank=True)
+    first_hospital_name = models.CharField("转出医院", max_length=100)
+    first_standard = models.DecimalField("转出医院起付标准", max_digits=14, decimal_places=2)
+    first_paid = models.DecimalField("在转出医院已付起付线", max_digits=14, decimal_places=2)
+
+    class Meta:
+        verbose_name = "转院起付线（SET-7）"
+        verbose_name_plural = "转院起付线（SET-7）"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(first_standard__gte=0, first_paid__gte=0),
+                name="transfer_deductible_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(first_paid__lte=models.F("first_standard")),
+                name="transfer_deductible_paid_le_standard",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stay_id} ← {self.first_hospital_name}"
+
+
 # --- Settlements (issue 12) -------------------------------------------------------------------
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
 class Accumulator(models.Model):
-    """A person's year-to-date deductible and fund payments per insurance type and settlement year.
+    """A person's year-to-date deductible and fund payments per insurance type, counter (the care type
+    whose counter the policy uses: inpatient, ordinary outpatient, chronic …) and settlement year;
+    each further fund layer's payments and deductible by fund_pay_type in `layers`.
 
     The center's figures are authoritative (they include other hospitals); this row is the
     hospital's explanation and cross-check, changed only in the settle and reverse transactions,
@@ -156,9 +359,15 @@ class Accumulator(models.Model):
         "insured.InsuredPerson", verbose_name="参保人", on_delete=models.PROTECT, related_name="accumulators"
     )
     insutype = models.CharField("险种", max_length=6)
+    care_type = models.CharField(
+        "累计类别", max_length=20, choices=CareType.choices, default=CareType.INPATIENT
+    )
     period_start = models.DateField("结算年度起始日")
     deductible_used = models.DecimalField("已付起付线", **MONEY, default=Decimal("0"))
     fund_paid = models.DecimalField("统筹已支付", **MONEY, default=Decimal("0"))
+    layers = models.JSONField(
+        "各基金层次累计", default=dict, blank=True, help_text='{"330100": {"paid": "…", "deductible": "…"}}'
+    )
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
@@ -166,7 +375,8 @@ class Accumulator(models.Model):
         verbose_name_plural = "年度累计"
         constraints = [
             models.UniqueConstraint(
-                fields=["person", "insutype", "period_start"], name="accumulator_unique_period"
+                fields=["person", "insutype", "care_type", "period_start"],
+                name="accumulator_unique_counter_period",
             ),
             models.CheckConstraint(
                 condition=models.Q(deductible_used__gte=0, fund_paid__gte=0), name="accumulator_not_negative"
@@ -174,7 +384,7 @@ class Accumulator(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person_id} {self.insutype} {self.period_start}"
+        return f"{self.person_id} {self.insutype} {self.care_type} {self.period_start}"
 
 
 @track_history()
@@ -396,6 +606,7 @@ class AccumulatorEntry(models.Model):
     settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="accumulator_entries")
     deductible_delta = models.DecimalField("起付线变动", **MONEY)
     fund_delta = models.DecimalField("统筹支付变动", **MONEY)
+    layer_deltas = models.JSONField("各基金层次变动", default=dict, blank=True)
     created_at = models.DateTimeField("时间", auto_now_add=True)
 
     class Meta:

@@ -84,6 +84,29 @@ class RatioBand:
     fund_ratio: Decimal
 
 
+class LayerBase(StrEnum):
+    """What a fund layer pays a share of (issue 18)."""
+
+    ABOVE_BASIC_CAP = "above_basic_cap"  # 大额/大病: the fund base the basic fund's annual cap left unpaid
+    PERSONAL_IN_SCOPE = "personal_in_scope"  # 公务员补助, 医疗救助: the in-scope part still on the person
+
+
+@dataclass(frozen=True)
+class FundLayer:
+    """A fund stacked on the basic pooled fund (SET-8): its own deductible, ratio bands and annual cap,
+    each with its own year-to-date counter. `hospital` layers are the hospital's share (hosp_part_amt),
+    not a fund; `center_field` names the setlinfo amount it answers (hifob_pay, cvlserv_pay …)."""
+
+    code: str  # national fund_pay_type, e.g. 330100
+    base: LayerBase
+    bands: tuple[RatioBand, ...]
+    deductible: Decimal = ZERO
+    annual_cap: Decimal | None = None
+    center_field: str = ""
+    name: str = ""
+    hospital: bool = False
+
+
 @dataclass(frozen=True)
 class Policy:
     """SET-3 parameters as of the settlement date (from a PolicyParameter version or given directly)."""
@@ -96,15 +119,29 @@ class Policy:
     referred_extra_share: Decimal = Decimal("0.05")  # SET-6: +5 points personal share
     unreferred_tier23_extra_share: Decimal = Decimal("0.10")  # SET-6: +10 points
     referral_first_self_pay_ratio: Decimal = Decimal("0")  # SET-6 children's scheme to Beijing/Shanghai: 10 %
+    fund_pay_type: str = ""  # the basic fund's national code (310100, 390100, 340100 …)
+    layers: tuple[FundLayer, ...] = ()
     source: str = "given"
 
 
 @dataclass(frozen=True)
 class Accumulators:
-    """The person's year-to-date figures for this insurance type and benefit year."""
+    """What counts against this settlement: the deductible already paid in the policy's deductible
+    period (year, benefit period, hospitalisation …), the basic fund's payments in the counter's year,
+    each layer's payments and deductible in its year (by fund_pay_type), and the fund base already
+    settled by earlier (mid-stay) settlements of the same stay, so ratio bands continue (issue 18)."""
 
     deductible_used: Decimal = ZERO
     fund_paid_ytd: Decimal = ZERO
+    layer_paid_ytd: tuple[tuple[str, Decimal], ...] = ()
+    layer_deductible_used: tuple[tuple[str, Decimal], ...] = ()
+    base_before: Decimal = ZERO
+
+    def layer_paid(self, code: str) -> Decimal:
+        return dict(self.layer_paid_ytd).get(code, ZERO)
+
+    def layer_deductible(self, code: str) -> Decimal:
+        return dict(self.layer_deductible_used).get(code, ZERO)
 
 
 @dataclass(frozen=True)
@@ -130,7 +167,10 @@ class SettlementResult:
     personal_burden: Decimal = ZERO
     personal_account_pay: Decimal = ZERO
     cash_pay: Decimal = ZERO
-    fund_layers: dict[str, Decimal] = field(default_factory=dict)
+    fund_base: Decimal = ZERO  # in_scope − deductible_paid: what the basic ratio bands apply to
+    fund_layers: dict[str, Decimal] = field(default_factory=dict)  # fund_pay_type -> amount (all funds)
+    layer_deductibles: dict[str, Decimal] = field(default_factory=dict)  # layer code -> its deductible paid
+    center_fields: dict[str, Decimal] = field(default_factory=dict)  # hifob_pay, cvlserv_pay … -> amount
     trace: list[TraceStep] = field(default_factory=list)
 
     MONEY_FIELDS = (
@@ -201,26 +241,78 @@ def _effective_fund_ratio(ratio: Decimal, referral: Referral | None, policy: Pol
     return ratio
 
 
+def _band_portions(
+    base: Decimal, bands: tuple[RatioBand, ...], before: Decimal = ZERO
+) -> list[tuple[RatioBand, Decimal]]:
+    """The parts of [before, before + base] falling in each band (bands continue across the
+    settlements of one stay: `before` is the base the earlier ones settled)."""
+    start, end = before, before + base
+    portions = []
+    for band in sorted(bands, key=lambda b: b.lower):
+        upper = band.upper if band.upper is not None else end
+        portion = min(end, upper) - max(start, band.lower)
+        if portion > 0:
+            portions.append((band, portion))
+    return portions
+
+
 def _banded_fund_pay(
-    base: Decimal, policy: Policy, referral: Referral | None
-) -> tuple[Decimal, list[TraceStep]]:
+    base: Decimal, policy: Policy, referral: Referral | None, before: Decimal = ZERO
+) -> tuple[Decimal, list[tuple[Decimal, Decimal]], list[TraceStep]]:
+    """(fund pay, [(portion, ratio) …], trace): each band's payment rounded to cents."""
     bands = policy.bands or (RatioBand(Decimal("0"), None, policy.fund_ratio),)
     total = ZERO
     steps = []
-    for band in sorted(bands, key=lambda b: b.lower):
-        upper = band.upper if band.upper is not None else base
-        portion = min(base, upper) - band.lower
-        if portion <= 0:
-            continue
+    parts = []
+    for band, portion in _band_portions(base, bands, before):
         ratio = _effective_fund_ratio(band.fund_ratio, referral, policy)
         paid = money(portion * ratio)
         total += paid
+        parts.append((portion, ratio))
         steps.append(
             TraceStep(
                 "SET-3", "fund_pay", paid, f"分段 {band.lower}–{band.upper or '∞'}：{portion} × {ratio}"
             )
         )
-    return total, steps
+    return total, parts, steps
+
+
+def _base_covered(parts: list[tuple[Decimal, Decimal]], room: Decimal) -> Decimal:
+    """How much of the fund base the basic fund covers when it may pay only `room` (its cap's rest):
+    whole bands while they fit, then room ÷ ratio of the band the cap falls in, rounded to cents."""
+    covered = ZERO
+    for portion, ratio in parts:
+        paid = money(portion * ratio)
+        if paid <= room:
+            covered += portion
+            room -= paid
+            continue
+        if ratio > 0:
+            covered += min(portion, money(room / ratio))
+        return covered
+    return covered
+
+
+def _layer_pay(
+    layer: FundLayer, base: Decimal, acc: Accumulators, trace: list[TraceStep]
+) -> tuple[Decimal, Decimal]:
+    """(deductible paid, payment) of one layer over its base, its own deductible and cap."""
+    deductible = min(base, max(layer.deductible - acc.layer_deductible(layer.code), ZERO))
+    rest = base - deductible
+    paid = ZERO
+    for band, portion in _band_portions(rest, layer.bands):
+        paid += money(portion * band.fund_ratio)
+    if layer.annual_cap is not None:
+        paid = min(paid, max(layer.annual_cap - acc.layer_paid(layer.code), ZERO))
+    trace.append(
+        TraceStep(
+            "SET-8",
+            layer.center_field or layer.code,
+            paid,
+            f"{layer.name or layer.code}：基数 {base}，起付 {deductible}",
+        )
+    )
+    return deductible, paid
 
 
 def settle(
@@ -279,12 +371,14 @@ def settle(
     )
 
     base = result.in_scope - result.deductible_paid
-    fund_pay, band_steps = _banded_fund_pay(base, policy, referral)
+    result.fund_base = base
+    fund_pay, parts, band_steps = _banded_fund_pay(base, policy, referral, acc.base_before)
     trace.extend(band_steps)
     result.fund_ratio = _effective_fund_ratio(policy.fund_ratio, referral, policy)
     if referral == Referral.UNREFERRED_OTHER:
         trace.append(TraceStep("SET-6", "fund_pay", ZERO, "未经转诊到其他机构就医，统筹基金不予报销"))
 
+    above_cap = ZERO
     if policy.annual_cap is not None:
         remaining_cap = max(policy.annual_cap - acc.fund_paid_ytd, ZERO)
         if fund_pay > remaining_cap:
@@ -296,10 +390,32 @@ def settle(
                     f"封顶线 {policy.annual_cap}，本年度已付 {acc.fund_paid_ytd}",
                 )
             )
+            above_cap = base - _base_covered(parts, remaining_cap)
             fund_pay = remaining_cap
     result.fund_pay = fund_pay
-    # Every fund layer adds here; today only the basic pooled fund is computed.
-    result.fund_layers = {"basic_pooled_fund": fund_pay}
+    result.fund_layers = {policy.fund_pay_type or "basic_pooled_fund": fund_pay}
+
+    # Further layers (issue 18): above the basic cap first, then shares of what is still the
+    # person's within scope (公务员补助, then 医疗救助 last), each with its own counter.
+    personal_in_scope = result.in_scope - fund_pay
+    for layer in policy.layers:
+        if layer.base == LayerBase.ABOVE_BASIC_CAP:
+            layer_base = above_cap
+        else:
+            layer_base = max(personal_in_scope, ZERO)
+        deductible, paid = _layer_pay(layer, layer_base, acc, trace)
+        if layer.base == LayerBase.ABOVE_BASIC_CAP:
+            above_cap -= min(above_cap, deductible + paid)
+        personal_in_scope -= paid
+        result.layer_deductibles[layer.code] = deductible
+        if layer.center_field:
+            result.center_fields[layer.center_field] = (
+                result.center_fields.get(layer.center_field, ZERO) + paid
+            )
+        if layer.hospital:
+            result.hospital_share += paid
+        else:
+            result.fund_layers[layer.code] = result.fund_layers.get(layer.code, ZERO) + paid
     result.fund_pay_total = sum(result.fund_layers.values(), ZERO)
 
     result.personal_burden = result.total - result.fund_pay_total - result.hospital_share
@@ -312,14 +428,21 @@ def settle(
 
 
 def transfer_deductible(
-    policy: Policy, accumulators: Accumulators, paid_at_first_hospital: Decimal
+    policy: Policy,
+    accumulators: Accumulators,
+    paid_at_first_hospital: Decimal,
+    first_hospital_standard: Decimal | None = None,
 ) -> tuple[Policy, Accumulators]:
-    """SET-7: a transfer between hospitals is one hospitalisation with one deductible, the higher one.
-    The patient already paid `paid_at_first_hospital`; here only the difference up to the higher
-    deductible remains (a lower deductible here costs nothing more)."""
-    higher = max(policy.deductible, money(paid_at_first_hospital))
-    used = accumulators.deductible_used + money(paid_at_first_hospital)
-    return replace(policy, deductible=higher), Accumulators(used, accumulators.fund_paid_ytd)
+    """SET-7: a transfer between hospitals is one hospitalisation with one deductible, the higher of
+    the two hospitals' deductible STANDARDS (000 §25 按就高原则负担一个起付标准). The patient already
+    paid `paid_at_first_hospital` there (less than its standard when the first stay's in-scope costs
+    did not reach it); here only the rest up to the higher standard remains. Without the first
+    hospital's standard, what was paid stands for it (the older record kept only that)."""
+    paid = money(paid_at_first_hospital)
+    standard = money(first_hospital_standard) if first_hospital_standard is not None else paid
+    higher = max(policy.deductible, standard)
+    used = accumulators.deductible_used + paid
+    return replace(policy, deductible=higher), replace(accumulators, deductible_used=used)
 
 
 # SET-10 / INS-5: what the patient takes to the insured region for a manual claim (手工/零星报销).

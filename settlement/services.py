@@ -234,3 +234,54 @@ def settlement_reverse(*, actor: Any, settlement: Settlement, reason: str) -> Se
     """SET-9: the whole settlement is reversed by a counter-entry carrying the center's answer;
     accumulators are restored and the stay or visit reopens (settlement.flow.reverse)."""
     return flow.reverse(actor=actor, settlement=settlement, reason=reason)
+
+
+def transfer_deductible_record(
+    *,
+    actor: Any,
+    stay: Stay,
+    first_hospital_name: str,
+    first_standard: Any,
+    first_paid: Any,
+    first_hospital_code: str = "",
+):
+    """SET-7: record that the stay was transferred in from another hospital — its deductible standard
+    and what the patient paid there — so this stay's settlements bear one deductible, the higher
+    standard. Refused once the stay has a settlement (the deductible it paid would change)."""
+    from decimal import Decimal, InvalidOperation
+
+    from settlement.models import TransferDeductible
+
+    try:
+        standard = flow.rules.money(Decimal(str(first_standard)))
+        paid = flow.rules.money(Decimal(str(first_paid)))
+    except (InvalidOperation, ValueError) as error:
+        raise DomainError("起付标准和已付起付线须为金额。", code="invalid_amount", rule="SET-7") from error
+    if standard < 0 or paid < 0 or paid > standard:
+        raise DomainError(
+            "已付起付线不能为负，也不能超过转出医院的起付标准。",
+            code="invalid_transfer_deductible",
+            rule="SET-7",
+        )
+    if not (first_hospital_name or "").strip():
+        raise DomainError("请填写转出医院。", code="first_hospital_required", rule="SET-7")
+    with transaction.atomic():
+        locked = Stay.objects.select_for_update().get(pk=stay.pk)
+        if Settlement.objects.filter(stay=locked, status__in=Settlement.ACTIVE).exists():
+            raise ConflictError(
+                f"住院 {locked.ipt_no} 已有结算，不能再登记转院起付线；请先撤销结算（SET-9）。",
+                code="already_settled",
+                rule="SET-7",
+            )
+        record, _ = TransferDeductible.objects.update_or_create(
+            stay=locked,
+            defaults={
+                "first_hospital_code": first_hospital_code,
+                "first_hospital_name": first_hospital_name.strip()[:100],
+                "first_standard": standard,
+                "first_paid": paid,
+                "created_by": actor,
+                "updated_by": actor,
+            },
+        )
+        return record

@@ -35,6 +35,7 @@ urlpatterns = [
     path("<int:settlement_id>/refund.pdf", document_views.refund_slip, {"fmt": "pdf"}, name="refund_pdf"),
     path("<int:settlement_id>/check-now/", views.settlement_check_now, name="check_now"),
     path("books-agree/", views.books_agree_page, name="books_agree"),
+    path("policy/", views.policy_in_force_page, name="policy_in_force"),
     path("outpatient/", views.outpatient_register, name="outpatient_register"),
     path("outpatient/<int:pk>/", views.outpatient_visit, name="visit"),
     path("outpatient/<int:pk>/confirm/", views.visit_settle_confirm, name="visit_settle_confirm"),

@@ -255,6 +255,42 @@ class BooksAgreeForm(forms.Form):
         return data
 
 
+class PolicyInForceForm(forms.Form):
+    """The policy in force for region × insurance type × person type × date (issue 18)."""
+
+    insured_region = forms.RegexField(
+        label="参保地区划",
+        regex=r"^\d{6}$",
+        initial="610100",
+        error_messages={"invalid": "参保地区划为 6 位数字，如 610100。", "required": "请填写参保地区划。"},
+        widget=forms.TextInput(attrs={"maxlength": 6, "size": 8}),
+    )
+    insurance_type = forms.ChoiceField(
+        label="险种",
+        choices=[("310", "310 职工基本医疗保险"), ("340", "340 离休人员医疗保障"), ("390", "390 城乡居民")],
+    )
+    person_type = forms.ChoiceField(label="人员类别", required=False)
+    on_date = forms.DateField(
+        label="就医日期",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "请填写正确的日期。", "required": "请填写就医日期。"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        from settlement.models import PolicyPersonType
+
+        super().__init__(*args, **kwargs)
+        self.fields["person_type"].choices = [("", "（不区分）"), *PolicyPersonType.choices]
+
+    def clean_on_date(self):
+        import datetime as _dt
+
+        day = self.cleaned_data["on_date"]
+        if not _dt.date(2000, 1, 1) <= day <= _dt.date(2100, 12, 31):
+            raise forms.ValidationError("就医日期须在 2000 年至 2100 年之间。")
+        return day
+
+
 class OutpatientItemForm(forms.Form):
     hospital_item = ItemChoice(label="项目")
     quantity = Quantity(label="数量", required=False)
@@ -727,6 +763,21 @@ def settlement_check_now(request: HttpRequest, settlement_id: int) -> HttpRespon
     if settlement.stay_id:
         return redirect("settlement:stay", pk=settlement.stay_id)
     return redirect("settlement:visit", pk=settlement.visit_id)
+
+
+@role_required(Role.OFFICE, Role.ADMIN)
+def policy_in_force_page(request: HttpRequest) -> HttpResponse:
+    """在用政策: the policy a settlement would use for region × insurance type × person type × date."""
+    from django.utils import timezone
+
+    data = request.GET if request.GET else None
+    form = PolicyInForceForm(
+        data, initial={"insured_region": "610100", "insurance_type": "310", "on_date": timezone.localdate()}
+    )
+    rows = None
+    if data is not None and form.is_valid():
+        rows = selectors.policy_in_force(**form.cleaned_data)
+    return render(request, "settlement/policy_in_force.html", {"form": form, "rows": rows})
 
 
 @role_required(Role.OFFICE, Role.ADMIN)

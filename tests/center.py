@@ -93,6 +93,13 @@ def center(center_simulator, settings):
             requests.post(f"{center_simulator}/_control/catalog", json=items, timeout=5).raise_for_status()
 
         @staticmethod
+        def plant_policy(key, **changes):
+            """Change the center's own parameter (the hospital's stays as it is): a planted difference."""
+            requests.post(
+                f"{center_simulator}/_control/policy", json={"key": key, "changes": changes}, timeout=5
+            ).raise_for_status()
+
+        @staticmethod
         def state():
             return requests.get(f"{center_simulator}/_control/state", timeout=5).json()
 

@@ -29,6 +29,7 @@ def _clear_cache():
 MIGRATION_SEEDS = [
     ("settlement.PolicyParameter", "settlement.migrations.0002_seed_policies"),
     ("settlement.FundPayType", "settlement.migrations.0009_seed_fund_pay_types"),
+    ("settlement.FundLayer", "settlement.migrations.0011_seed_person_type_policies_and_fund_layers"),
     ("insured.CertificateType", "insured.migrations.0002_seed_code_tables_and_ins4"),
     ("diagnoses.DiseaseCategoryRange", "diagnoses.migrations.0002_seed_category_ranges"),
     ("prescriptions.DaySupplyProfile", "prescriptions.migrations.0002_seed_profiles"),

@@ -1,8 +1,10 @@
 """The simulated insurance center's state and transactions.
 
 A development stand-in, never production: it keeps its own persons, catalog, parameters,
-visits, settlements and accumulators in memory (no access to the hospital's tables) and
-settles with the same engine (settlement.rules) over its own parameters. Pure Python: no Django.
+visits, settlements and counters in memory (no access to the hospital's tables) and settles with
+its own engine (center.simulator.engine) over its own parameters (policies.json), never the
+hospital's engine or counters: a policy difference between the two shows as a difference (issue 18).
+`/_control/policy` plants one on purpose. Pure Python: no Django.
 """
 
 from __future__ import annotations
@@ -27,9 +29,14 @@ CLASS_LEVEL = {"A": "01", "B": "02", "C": "03"}
 FUND_PAY_TYPE_NAMES = {
     "310100": "城镇职工基本医疗保险统筹基金",
     "310200": "城镇职工基本医疗保险个人账户基金",
+    "320100": "公务员医疗补助基金",
+    "330100": "大额医疗费用补助基金",
+    "340100": "离休人员医疗保障基金",
     "390100": "城乡居民基本医疗保险基金",
     "390200": "城乡居民大病医疗保险基金",
+    "610100": "医疗救助基金",
 }
+INPATIENT = "inpatient"
 
 
 def center_now() -> datetime.datetime:
@@ -57,6 +64,7 @@ class Visit:
     ipt_otp_no: str = ""
     fees: dict[str, dict[str, Any]] = field(default_factory=dict)
     settlements: list[str] = field(default_factory=list)
+    endtime: str = ""
 
 
 @dataclass
@@ -76,6 +84,10 @@ class Settlement:
     msgid: str
     cancelled_by: str | None = None
     cancellation: dict[str, Any] | None = None  # the 2305/2208 answer (negative amounts), for 5203
+    counter_key: tuple = ()
+    year_deductible: Decimal = Decimal("0")  # what went into the year counter's deductible
+    layer_deltas: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)  # code -> (paid, dedc)
+    fund_base: Decimal = Decimal("0")
 
 
 class CenterState:
@@ -95,7 +107,9 @@ class CenterState:
         }
         self.visits: dict[str, Visit] = {}
         self.settlements: dict[str, Settlement] = {}
-        self.accumulators: dict[tuple[str, str, int], list[Decimal]] = {}
+        # (psn_no, insutype, counter care type, year start) -> {dedc, fund, layers: {code: [paid, dedc]}},
+        # the center's own counters (never the hospital's)
+        self.counters: dict[tuple[str, str, str, str], dict[str, Any]] = {}
         self.replies: dict[
             str, dict[str, Any]
         ] = {}  # msgid -> reply, so a resent message is answered, not redone
@@ -104,7 +118,15 @@ class CenterState:
         self.load()
 
     # --- persistence: with a data dir, the center remembers visits and settlements across restarts ---
-    PERSISTED = ("persons", "visits", "settlements", "accumulators", "replies", "reversed_msgids", "_ids")
+    PERSISTED = (
+        "persons",
+        "visits",
+        "settlements",
+        "counters",
+        "replies",
+        "reversed_msgids",
+        "_ids",
+    )
 
     @property
     def state_file(self) -> Path | None:
@@ -165,15 +187,136 @@ class CenterState:
             return "inpatient"
         return "chronic_outpatient" if med_type == "14" else "outpatient"
 
-    def _benefit(self, insutype: str, med_type: str) -> engine.Benefit:
+    def _person_type(self, person: dict[str, Any], info: dict[str, Any], day: datetime.date) -> str:
+        """The center's person type on the service date: a 390 resident is a child (42) before the 18th
+        birthday, an adult (41) from it; otherwise the insurance record's type."""
+        code = str(info.get("psn_type", ""))
+        if info.get("insutype") == "390" and code in ("41", "42"):
+            born = datetime.date.fromisoformat(person["brdy"])
+            age = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+            return "42" if age < 18 else "41"
+        return code
+
+    def _benefit(self, insutype: str, med_type: str, person_type: str = "") -> engine.Benefit:
         care_type = self._care_type(med_type)
-        params = self.policies.get(f"{insutype}:{care_type}")
+        params = self.policies.get(f"{insutype}/{person_type}:{care_type}") or self.policies.get(
+            f"{insutype}:{care_type}"
+        )
         if params is None:
-            raise CenterRefusal(f"险种 {insutype} 无 {care_type} 待遇参数")
-        return engine.Benefit(
-            deductible=Decimal(params["deductible"]),
-            fund_ratio=Decimal(params["fund_ratio"]),
-            annual_cap=Decimal(params["annual_cap"]) if params.get("annual_cap") else None,
+            raise CenterRefusal(f"险种 {insutype} 人员类别 {person_type} 无 {care_type} 待遇参数")
+        return engine.Benefit.from_json(params, care_type)
+
+    def plant_policy(self, key: str, changes: dict[str, Any]) -> dict[str, Any]:
+        """/_control/policy: change one of the center's own parameters (tests plant a difference)."""
+        if key not in self.policies:
+            raise KeyError(key)
+        self.policies[key] = {**self.policies[key], **changes}
+        return self.policies[key]
+
+    @staticmethod
+    def _year_start(benefit: engine.Benefit, day: datetime.date) -> datetime.date:
+        start = datetime.date(day.year, *benefit.year_start)
+        return start if start <= day else start.replace(year=day.year - 1)
+
+    def _layer_allowed(self, layer: engine.Layer, person: dict[str, Any], day: datetime.date) -> bool:
+        if not layer.needs:
+            return True
+        if layer.needs in ("330", "320"):
+            return any(
+                i["insutype"] == layer.needs and i.get("psn_insu_stas", "1") == "1"
+                for i in person["insuinfo"]
+            ) or (layer.needs == "320" and any(i.get("cvlserv_flag") == "1" for i in person["insuinfo"]))
+        if layer.needs == "maf":
+            for idet in person.get("idetinfo") or []:
+                begin = datetime.date.fromisoformat(str(idet.get("begntime", "1900-01-01"))[:10])
+                end = idet.get("endtime")
+                if begin <= day and (not end or day < datetime.date.fromisoformat(str(end)[:10])):
+                    return True
+        return False
+
+    @staticmethod
+    def _day_of(stamp: str) -> datetime.date | None:
+        try:
+            return datetime.date.fromisoformat(str(stamp)[:10])
+        except ValueError:
+            return None
+
+    def _service_day(self, visit: Visit, pending: list[dict[str, Any]]) -> datetime.date:
+        """The center's date for policy, year and counters: the discharge day of a stay; for an open
+        stay its latest fee day; for an outpatient visit its day."""
+        inpatient = self._care_type(visit.med_type) == INPATIENT
+        if inpatient and visit.endtime and self._day_of(visit.endtime):
+            return self._day_of(visit.endtime)
+        if inpatient:
+            days = [self._day_of(f.get("time", "")) for f in pending]
+            days = [d for d in days if d]
+            if days:
+                return max(days)
+            return center_now().date()
+        return self._day_of(visit.begntime) or center_now().date()
+
+    def _counters_for(
+        self, visit: Visit, benefit: engine.Benefit, day: datetime.date, key: tuple
+    ) -> tuple[engine.Counters, engine.Benefit]:
+        held = self.counters.get(key) or {"dedc": Decimal("0"), "fund": Decimal("0"), "layers": {}}
+        inpatient = self._care_type(visit.med_type) == INPATIENT
+        mine = self._active_settlements(visit) if inpatient else []
+        counters = engine.Counters(
+            fund_paid=held["fund"],
+            layer_paid={code: v[0] for code, v in held["layers"].items()},
+            layer_deductible={code: v[1] for code, v in held["layers"].items()},
+            settled_base=sum((s.fund_base for s in mine), Decimal("0")),
+        )
+        if benefit.period == "year":
+            counters.deductible_paid = held["dedc"]
+        elif benefit.period == "hospitalisation" and inpatient:
+            counters.deductible_paid = sum((s.deductible_paid for s in mine), Decimal("0"))
+            if benefit.later_deductible is not None and self._earlier_stay_in_year(visit, key[3]):
+                benefit.deductible = benefit.later_deductible
+        elif benefit.period == "benefit_period" and inpatient:
+            counters.deductible_paid = self._benefit_period_deductible(visit, benefit.benefit_days)
+        return counters, benefit
+
+    def _earlier_stay_in_year(self, visit: Visit, year_start: str) -> bool:
+        admitted = self._day_of(visit.begntime)
+        for other in self.visits.values():
+            if other.mdtrt_id == visit.mdtrt_id or other.psn_no != visit.psn_no:
+                continue
+            if other.insutype != visit.insutype or self._care_type(other.med_type) != INPATIENT:
+                continue
+            ended = self._day_of(other.endtime)
+            finals = [s for s in self._active_settlements(other) if not s.mid_setl]
+            if finals and ended and year_start <= ended.isoformat() and admitted and ended <= admitted:
+                return True
+        return False
+
+    def _benefit_period_deductible(self, visit: Visit, days: int) -> Decimal:
+        admitted = self._day_of(visit.begntime)
+        mine = [
+            (self._day_of(v.begntime), v)
+            for v in self.visits.values()
+            if v.psn_no == visit.psn_no
+            and v.insutype == visit.insutype
+            and v.mdtrt_id != visit.mdtrt_id
+            and self._care_type(v.med_type) == INPATIENT
+            and self._active_settlements(v)
+        ]
+        opener = None
+        for begun, _ in sorted(mine, key=lambda x: x[0]):
+            if begun > admitted:
+                break
+            if opener is None or begun >= opener + datetime.timedelta(days=days):
+                opener = begun
+        if opener is None or admitted >= opener + datetime.timedelta(days=days):
+            return sum((s.deductible_paid for s in self._active_settlements(visit)), Decimal("0"))
+        return sum(
+            (
+                s.deductible_paid
+                for begun, v in [*mine, (admitted, visit)]
+                if opener <= begun <= admitted
+                for s in self._active_settlements(v)
+            ),
+            Decimal("0"),
         )
 
     def _parts(self, fee: dict[str, Any], cnt: Decimal | None = None) -> tuple[Decimal, ...]:
@@ -255,6 +398,7 @@ class CenterState:
         if visit.status != "admitted":
             raise CenterRefusal("该就诊不在院，不能办理出院")
         visit.status = "discharged"
+        visit.endtime = str(info.get("endtime", ""))
         return {}
 
     def trx_2404(self, payload, envelope):
@@ -297,6 +441,7 @@ class CenterState:
                 "init_sn": raw.get("init_feedetl_sn"),
                 "settled_by": None,
                 "batch": str(raw.get("chrg_bchno") or ""),
+                "time": str(raw.get("fee_ocur_time") or ""),
             }
             _, own, over, share, scope = self._parts(fee)
             item = self.catalog.get(fee["med_list_codg"])
@@ -346,7 +491,7 @@ class CenterState:
 
     def _compute(
         self, data: dict[str, Any], msgid: str
-    ) -> tuple[Visit, engine.Outcome, list[str], dict, Any]:
+    ) -> tuple[Visit, engine.Outcome, list[str], dict, Any, tuple]:
         visit = self._visit(str(data.get("mdtrt_id", "")), data.get("psn_no"))
         if visit.status == "cancelled":
             raise CenterRefusal("就诊已撤销")
@@ -373,18 +518,20 @@ class CenterState:
                 lines.append(self._parts(f, cnt=net))
         person = self._person(visit.psn_no)
         info = self._insuinfo(person, visit.insutype)
-        year = center_now().date().year
-        acc = self.accumulators.get((visit.psn_no, visit.insutype, year), [Decimal("0"), Decimal("0")])
-        balance = Decimal(info["balc"]) if visit.insutype != "390" else None
+        day = self._service_day(visit, pending)
+        benefit = self._benefit(visit.insutype, visit.med_type, self._person_type(person, info, day))
+        benefit.layers = [x for x in benefit.layers if self._layer_allowed(x, person, day)]
+        key = (visit.psn_no, visit.insutype, benefit.counter, self._year_start(benefit, day).isoformat())
+        counters, benefit = self._counters_for(visit, benefit, day, key)
+        balance = Decimal(info["balc"]) if visit.insutype == "310" else None
         result = engine.calculate(
             lines,
-            self._benefit(visit.insutype, visit.med_type),
-            deductible_paid_this_year=acc[0],
-            fund_paid_this_year=acc[1],
+            benefit,
+            counters=counters,
             account_balance=balance,
             use_account=str(data.get("acct_used_flag", "1")) == "1",
         )
-        return visit, result, [f["sn"] for f in pending], person, info
+        return visit, result, [f["sn"] for f in pending], person, info, (benefit, key, day)
 
     def _setlinfo(self, visit, result, person, info, *, setl_id, msgid, balc):
         return {
@@ -408,11 +555,11 @@ class CenterState:
             "act_pay_dedc": _fmt(result.act_pay_dedc),
             "hifp_pay": _fmt(result.hifp_pay),
             "pool_prop_selfpay": float(result.pool_prop_selfpay),
-            "cvlserv_pay": 0,
+            "cvlserv_pay": _fmt(result.layer_fields.get("cvlserv_pay", engine.NOTHING)),
             "hifes_pay": 0,
-            "hifmi_pay": 0,
-            "hifob_pay": 0,
-            "maf_pay": 0,
+            "hifmi_pay": _fmt(result.layer_fields.get("hifmi_pay", engine.NOTHING)),
+            "hifob_pay": _fmt(result.layer_fields.get("hifob_pay", engine.NOTHING)),
+            "maf_pay": _fmt(result.layer_fields.get("maf_pay", engine.NOTHING)),
             "oth_pay": 0,
             "fund_pay_sumamt": _fmt(result.fund_pay_sumamt),
             "hosp_part_amt": _fmt(result.hosp_part_amt),
@@ -427,49 +574,52 @@ class CenterState:
             "clr_type": "21" if visit.med_type.startswith("2") or visit.med_type == "52" else "11",
         }
 
-    def _setldetail(self, visit, result, sign=1):
-        details = []
+    def _setldetail(self, visit, result, benefit=None, sign=1):
+        """Payers by fund type: the basic fund under the scheme's code, each further fund under its
+        own, the personal account (310 only: 390200 is 居民大病, not an account)."""
         names = FUND_PAY_TYPE_NAMES
-        if result.hifp_pay:
-            code = f"{visit.insutype}100"
-            details.append(
-                {
-                    "fund_pay_type": code,
-                    "inscp_scp_amt": _fmt(sign * result.inscp_scp_amt),
-                    "fund_payamt": _fmt(sign * result.hifp_pay),
-                    "fund_pay_type_name": names.get(code, ""),
-                }
-            )
-        if result.acct_pay:
-            code = f"{visit.insutype}200"
-            details.append(
-                {
-                    "fund_pay_type": code,
-                    "inscp_scp_amt": _fmt(sign * result.inscp_scp_amt),
-                    "fund_payamt": _fmt(sign * result.acct_pay),
-                    "fund_pay_type_name": names.get(code, ""),
-                }
-            )
-        return details
+        basic = (benefit.fund_code if benefit else "") or f"{visit.insutype}100"
+        rows = [(basic, result.hifp_pay)]
+        rows += list(result.layer_pay.items())
+        if visit.insutype == "310":
+            rows.append(("310200", result.acct_pay))
+        return [
+            {
+                "fund_pay_type": code,
+                "inscp_scp_amt": _fmt(sign * result.inscp_scp_amt),
+                "fund_payamt": _fmt(sign * amount),
+                "fund_pay_type_name": names.get(code, ""),
+            }
+            for code, amount in rows
+            if amount
+        ]
 
     def trx_2303(self, payload, envelope):
         data = payload.get("data") or {}
-        visit, result, _, person, info = self._compute(data, envelope["msgid"])
+        visit, result, _, person, info, (benefit, _, _) = self._compute(data, envelope["msgid"])
         balance = Decimal(info["balc"]) - result.acct_pay
         setlinfo = self._setlinfo(
             visit, result, person, info, setl_id=None, msgid=envelope["msgid"], balc=balance
         )
         setlinfo.pop("setl_id")
-        return {"setlinfo": setlinfo, "setldetail": self._setldetail(visit, result)}
+        return {"setlinfo": setlinfo, "setldetail": self._setldetail(visit, result, benefit)}
 
     def trx_2304(self, payload, envelope):
         data = payload.get("data") or {}
-        visit, result, sns, person, info = self._compute(data, envelope["msgid"])
+        visit, result, sns, person, info, (benefit, key, day) = self._compute(data, envelope["msgid"])
         setl_id = self._new_id()
-        year = center_now().date().year
-        acc = self.accumulators.setdefault((visit.psn_no, visit.insutype, year), [Decimal("0"), Decimal("0")])
-        acc[0] += result.act_pay_dedc
-        acc[1] += result.hifp_pay
+        held = self.counters.setdefault(key, {"dedc": Decimal("0"), "fund": Decimal("0"), "layers": {}})
+        year_deductible = result.act_pay_dedc if benefit.period == "year" else Decimal("0")
+        held["dedc"] += year_deductible
+        held["fund"] += result.hifp_pay
+        layer_deltas = {}
+        for layer in benefit.layers:
+            paid = result.layer_pay.get(layer.code, result.layer_fields.get(layer.field, Decimal("0")))
+            dedc = result.layer_dedc.get(layer.code, Decimal("0"))
+            layer_deltas[layer.code] = (paid, dedc)
+            row = held["layers"].setdefault(layer.code, [Decimal("0"), Decimal("0")])
+            row[0] += paid
+            row[1] += dedc
         info["balc"] = str(Decimal(info["balc"]) - result.acct_pay)
         for sn in sns:
             visit.fees[sn]["settled_by"] = setl_id
@@ -481,15 +631,19 @@ class CenterState:
             visit.mdtrt_id,
             visit.psn_no,
             visit.insutype,
-            year,
+            day.year,
             setlinfo,
-            self._setldetail(visit, result),
+            self._setldetail(visit, result, benefit),
             sns,
             result.act_pay_dedc,
             result.hifp_pay,
             result.acct_pay,
             str(data.get("mid_setl_flag", "0")) == "1",
             envelope["msgid"],
+            counter_key=key,
+            year_deductible=year_deductible,
+            layer_deltas=layer_deltas,
+            fund_base=result.fund_base,
         )
         visit.settlements.append(setl_id)
         return {"setlinfo": setlinfo, "setldetail": self.settlements[setl_id].setldetail}
@@ -505,9 +659,13 @@ class CenterState:
         if settlement.cancelled_by:
             raise CenterRefusal(f"结算 {settlement.setl_id} 已撤销")
         visit = self.visits[settlement.mdtrt_id]
-        acc = self.accumulators[(settlement.psn_no, settlement.insutype, settlement.year)]
-        acc[0] -= settlement.deductible_paid
-        acc[1] -= settlement.fund_pay
+        held = self.counters.get(getattr(settlement, "counter_key", ()))
+        if held is not None:  # exactly what the settlement added
+            held["dedc"] -= settlement.year_deductible
+            held["fund"] -= settlement.fund_pay
+            for code, (paid, dedc) in getattr(settlement, "layer_deltas", {}).items():
+                held["layers"][code][0] -= paid
+                held["layers"][code][1] -= dedc
         info = self._insuinfo(self._person(settlement.psn_no), settlement.insutype)
         info["balc"] = str(Decimal(info["balc"]) + settlement.acct_pay)
         for sn in settlement.fee_sns:
@@ -699,6 +857,11 @@ class CenterState:
             },
             "active_settlements": [s.setl_id for s in self.settlements.values() if s.cancelled_by is None],
             "accumulators": {
-                "|".join(map(str, k)): [str(x) for x in v] for k, v in self.accumulators.items()
+                "|".join(map(str, k)): {
+                    "deductible": str(v["dedc"]),
+                    "fund": str(v["fund"]),
+                    "layers": {code: [str(x) for x in pair] for code, pair in v["layers"].items()},
+                }
+                for k, v in self.counters.items()
             },
         }

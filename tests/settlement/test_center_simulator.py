@@ -150,7 +150,9 @@ def test_inpatient_flow_pre_settle_settle_cancel(center):
     assert cancelled["balc"] == Decimal("3200.00")  # personal account restored
     state = center.state()
     assert state["active_settlements"] == []
-    assert state["accumulators"][f"{PSN}|310|2026"] == ["0.00", "0.00"]
+    # The center's counter: person, scheme, counter care type, year start; restored exactly.
+    counter = next(v for k, v in state["accumulators"].items() if k.startswith(f"{PSN}|310|inpatient|"))
+    assert (counter["deductible"], counter["fund"]) == ("0.00", "0.00")
     again = trx.settle(client, data=_data(mdtrt_id, total), insuplc_admdvs=REGION)
     assert again["setlinfo"]["setl_id"] != info["setl_id"]
 
