@@ -26,18 +26,21 @@ def _clear_cache():
 
 # Reference data seeded by data migrations (idempotent seed functions). A transactional test flushes
 # the database afterwards; re-apply what is missing so every test starts from the migrated state.
+# Each entry: the model, the lookup of a row that seed writes ({} = any row), the seed's module.
 MIGRATION_SEEDS = [
-    ("settlement.PolicyParameter", "settlement.migrations.0002_seed_policies"),
-    ("settlement.FundPayType", "settlement.migrations.0009_seed_fund_pay_types"),
-    ("settlement.FundLayer", "settlement.migrations.0011_seed_person_type_policies_and_fund_layers"),
-    ("insured.CertificateType", "insured.migrations.0002_seed_code_tables_and_ins4"),
-    ("diagnoses.DiseaseCategoryRange", "diagnoses.migrations.0002_seed_category_ranges"),
-    ("prescriptions.DaySupplyProfile", "prescriptions.migrations.0002_seed_profiles"),
-    ("admission.AdmissionPolicy", "admission.migrations.0002_seed_policy"),
-    ("diagnoses.DiagnosisRestriction", "diagnoses.migrations.0003_diagnosis_restrictions"),
-    ("audit.AuditRule", "audit.migrations.0002_fee_line_view_and_seed"),
-    ("admission.DailyItemGroup", "admission.migrations.0007_fee3_daily_item_groups"),
-    ("core.CalendarDay", "core.migrations.0002_calendar_days"),
+    ("settlement.PolicyParameter", {}, "settlement.migrations.0002_seed_policies"),
+    ("settlement.FundPayType", {}, "settlement.migrations.0009_seed_fund_pay_types"),
+    ("settlement.FundLayer", {}, "settlement.migrations.0011_seed_person_type_policies_and_fund_layers"),
+    ("settlement.FundPayType", {"code": "999996"}, "settlement.migrations.0012_fund_pay_type_hospital_share"),
+    ("insured.CertificateType", {}, "insured.migrations.0002_seed_code_tables_and_ins4"),
+    ("diagnoses.DiseaseCategoryRange", {}, "diagnoses.migrations.0002_seed_category_ranges"),
+    ("prescriptions.DaySupplyProfile", {}, "prescriptions.migrations.0002_seed_profiles"),
+    ("admission.AdmissionPolicy", {}, "admission.migrations.0002_seed_policy"),
+    ("diagnoses.DiagnosisRestriction", {}, "diagnoses.migrations.0003_diagnosis_restrictions"),
+    ("audit.AuditRule", {}, "audit.migrations.0002_fee_line_view_and_seed"),
+    ("audit.AuditRule", {"code": "FEE-5"}, "audit.migrations.0004_seed_pattern_rules"),
+    ("admission.DailyItemGroup", {}, "admission.migrations.0007_fee3_daily_item_groups"),
+    ("core.CalendarDay", {}, "core.migrations.0002_calendar_days"),
 ]
 
 
@@ -54,8 +57,8 @@ def _migration_seeds(request, django_db_blocker):
 
     # Outside the test's transaction: reference rows stay, as they would after migrate.
     with django_db_blocker.unblock():
-        for model_label, module in MIGRATION_SEEDS:
-            if not apps.get_model(model_label).objects.exists():
+        for model_label, lookup, module in MIGRATION_SEEDS:
+            if not apps.get_model(model_label).objects.filter(**lookup).exists():
                 import_module(module).seed(apps, None)
     yield
 
