@@ -166,22 +166,14 @@ class StayFacts:
     lines: list[rules.FeeLine]
 
 
-def _catalog_terms(codes: set[str], on_date: datetime.date, insutype: str, psn_type: str) -> dict[str, dict]:
-    """Per national code: class, payment standard and SET-2 class-B share, in two queries."""
-    from drug_catalog.selectors import b_self_pay_ratios, national_items_by_code
-
-    items = national_items_by_code(codes, on_date=on_date)
-    ratios = b_self_pay_ratios(items.values(), insutype=insutype, psn_type=psn_type, on_date=on_date)
-    return {
-        code: {"class": item.insurance_class, "price_cap": item.price_cap, "b_ratio": ratios[item.pk]}
-        for code, item in items.items()
-    }
-
-
-def stay_fee_lines(stay, *, covers_to: datetime.date, insutype: str, psn_type: str) -> list[rules.FeeLine]:
-    """The stay's unsettled charges as engine lines: refunds netted against their originals,
-    self-paid lines (FEE-1/FEE-6/ADM-10 …) as not payable, catalog terms as of each line's date."""
-    from admission.models import ChargeLine
+def stay_fee_lines(
+    stay, *, covers_to: datetime.date, insutype: str = "", psn_type: str = ""
+) -> list[rules.FeeLine]:
+    """The stay's unsettled lines as engine lines, with the terms stored on each line at entry
+    (flow.engine_lines); lines kept out of the upload (unmapped, FEE-1) are the patient's outside the
+    center's settlement and are left out here as they are of the declared total."""
+    from fees.models import FeeLine
+    from settlement import flow
     from settlement.models import Settlement
 
     settled_to = (
@@ -190,55 +182,21 @@ def stay_fee_lines(stay, *, covers_to: datetime.date, insutype: str, psn_type: s
         .values_list("covers_to", flat=True)
         .first()
     )
-    rows = ChargeLine.objects.filter(stay=stay, charged_on__lte=covers_to)
+    rows = FeeLine.objects.filter(stay=stay, charged_on__lte=covers_to).exclude(
+        upload_status=FeeLine.UploadStatus.NOT_SENT
+    )
     if settled_to:
         rows = rows.filter(charged_on__gt=settled_to)
-    columns = (
-        "feedetl_sn",
-        "init_feedetl_sn",
-        "quantity",
-        "unit_price",
-        "insurance_class",
-        "self_pay_reason",
-    )
-    rows = list(rows.values_list(*columns, "med_list_codg"))
-    refunded: dict[str, Decimal] = {}
-    for _sn, init_sn, quantity, *_ in rows:
-        if init_sn:
-            refunded[init_sn] = refunded.get(init_sn, Decimal(0)) + quantity  # quantity is negative
-    terms = _catalog_terms({r[6] for r in rows if r[6]}, covers_to, insutype, psn_type)
-    lines = []
-    for sn, init_sn, quantity, unit_price, klass, reason, code in rows:
-        if init_sn:
-            continue
-        net = quantity + refunded.get(sn, Decimal(0))
-        if net <= 0:
-            continue
-        term = terms.get(code)
-        if reason or term is None or not klass:
-            lines.append(
-                rules.FeeLine(rules.InsuranceClass.C, quantity=net, unit_price=unit_price, not_payable=True)
-            )
-            continue
-        lines.append(
-            rules.FeeLine(
-                rules.InsuranceClass(term["class"]),
-                quantity=net,
-                unit_price=unit_price,
-                b_self_pay_ratio=term["b_ratio"],
-                price_cap=term["price_cap"],
-            )
-        )
-    return lines
+    return flow.engine_lines(rows.order_by("id"))
 
 
 def stay_charges_total(stay) -> Decimal:
     """Everything charged to the stay (refund lines are negative), to the cent."""
     from django.db.models import Sum
 
-    from admission.models import ChargeLine
+    from fees.models import FeeLine
 
-    return rules.money(ChargeLine.objects.filter(stay=stay).aggregate(total=Sum("amount"))["total"] or 0)
+    return rules.money(FeeLine.objects.filter(stay=stay).aggregate(total=Sum("amount"))["total"] or 0)
 
 
 def person_accumulators(
@@ -323,19 +281,12 @@ def visit_settlement_facts(visit, *, use_personal_account: bool = True) -> StayF
     )
     policy = as_rule_policy(version)
     period_start, accumulators = person_accumulators(visit.person, visit.insutype, version, visit.visit_date)
-    lines = [
-        rules.FeeLine(
-            rules.InsuranceClass(c.insurance_class)
-            if c.insurance_class and not c.self_pay_reason
-            else rules.InsuranceClass.C,
-            quantity=c.quantity,
-            unit_price=c.unit_price,
-            b_self_pay_ratio=c.b_self_pay_ratio,
-            price_cap=c.price_cap,
-            not_payable=bool(c.self_pay_reason),
-        )
-        for c in visit.charges.all()
-    ]
+    from fees.models import FeeLine
+    from settlement import flow
+
+    lines = flow.engine_lines(
+        visit.charges.exclude(upload_status=FeeLine.UploadStatus.NOT_SENT).order_by("id")
+    )
     enrollment = basic_enrollment(visit.person, required=False)
     balance = enrollment.balance if enrollment and visit.insutype != "390" else None
     result = rules.settle(
