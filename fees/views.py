@@ -12,7 +12,8 @@ from django.shortcuts import get_object_or_404, render
 from core.permissions import role_required
 from core.roles import Role
 from fees import rules, selectors
-from insured.models import InsuredPerson
+from insured import services as insured_services
+from insured.models import InsuredPerson, PersonAccessLog
 
 
 @role_required(Role.OFFICE, Role.ADMIN)
@@ -23,6 +24,9 @@ def center_differences(request: HttpRequest) -> HttpResponse:
 @role_required(Role.OFFICE, Role.ADMIN, Role.CLERK)
 def person_lines(request: HttpRequest, person_id: int) -> HttpResponse:
     person = get_object_or_404(InsuredPerson, pk=person_id)
+    insured_services.log_access(
+        user=request.user, person=person, action=PersonAccessLog.Action.VIEW, path=request.get_full_path()
+    )
     lines = selectors.person_lines(person.pk)
     shown = list(lines[:500])
     totals = lines.aggregate(
