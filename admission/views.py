@@ -238,7 +238,7 @@ def _stay_context(stay: Stay) -> dict[str, Any]:
             {
                 "line": line,
                 "refunded_quantity": refunded.get(line.feedetl_sn, 0),
-                "refunded": line.quantity - refunded.get(line.feedetl_sn, 0) <= 0,
+                "refunded": line.quantity > 0 and line.quantity - refunded.get(line.feedetl_sn, 0) <= 0,
             }
             for line in lines
         ],

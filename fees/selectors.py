@@ -45,7 +45,7 @@ def center_differences() -> list[tuple[FeeLine, list[dict[str, str]]]]:
     answered = FeeLine.objects.filter(center_inscp_scp_amt__isnull=False)
     differing = Q()
     for ours, theirs, _ in COMPARED:
-        differing |= ~Q(**{theirs: F(ours)})
+        differing |= ~Q(**{theirs: F(ours)}) | Q(**{f"{theirs}__isnull": True})
     rows = (
         answered.filter(differing)
         .select_related("stay", "visit", "person", "hospital_item")

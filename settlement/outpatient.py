@@ -284,8 +284,9 @@ def _line(visit: OutpatientVisit, values: dict[str, Any], *, actor, prescription
 
 
 def _refused(errors: dict[str, list[str]]) -> DomainError:
+    reasons = "；".join(problem for problems in errors.values() for problem in problems)
     return DomainError(
-        f"{len(errors)} 行费用未通过，未保存。",
+        f"{len(errors)} 行费用未通过，未保存：{reasons}。",
         code="charges_refused",
         rule="FEE-1",
         errors={"lines": errors},
