@@ -16,7 +16,7 @@ from center.models import CenterExchange
 from core.errors import DomainError
 from fees import selectors as fee_selectors
 from fees.models import FeeLine, PlausibilityBound
-from settlement import services
+from settlement import documents, services
 from settlement.models import Settlement
 from tests.admission.factories import admit, make_catalog_items, make_hospital, order
 from tests.insured.factories import make_person
@@ -141,6 +141,12 @@ def test_unmapped_item_stays_out_of_2301_and_is_the_patients(center):
     assert settlement.total == D("300.00") and settlement.mismatch == []
     unmapped.refresh_from_db()
     assert unmapped.upload_status == FeeLine.UploadStatus.NOT_SENT and unmapped.settlement_id == settlement.pk
+    # Every print says the patient pays it: the receipt beside the settlement, the list per item.
+    receipt = documents.settlement_receipt(settlement)
+    assert {"label": "未对照项目（未上传医保，患者自付）", "amount": "88.00"} in receipt["parts"]
+    items_on_list = {i["name"]: i for i in documents.settlement_list(settlement)["items"]}
+    assert items_on_list["院内自制膏方"]["klass"] == "自费（未对照，不上传医保）"
+    assert items_on_list["院内自制膏方"]["self_paid"] == "88.00"
 
 
 @pytest.mark.django_db
