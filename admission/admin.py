@@ -7,7 +7,6 @@ from core.admin import ReadOnlyAdmin, TrackedAdmin
 
 from .models import (
     AdmissionPolicy,
-    ChargeLine,
     DailyItemGroup,
     InsuranceRegistration,
     Order,
@@ -64,13 +63,6 @@ class InsuranceRegistrationAdmin(ReadOnlyAdmin):
 class OrderAdmin(ReadOnlyAdmin):
     list_display = ("drord_no", "stay", "kind", "content", "status", "ordered_at")
     search_fields = ("drord_no", "stay__ipt_no")
-
-
-@admin.register(ChargeLine)
-class ChargeLineAdmin(ReadOnlyAdmin):
-    list_display = ("feedetl_sn", "stay", "med_list_codg", "quantity", "amount", "self_pay_reason")
-    search_fields = ("feedetl_sn", "stay__ipt_no", "med_list_codg")
-    list_filter = ("upload_status", "insurance_class")
 
 
 @admin.register(StayReview)

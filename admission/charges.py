@@ -12,11 +12,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from admission import rules, selectors, sequences
-from admission.models import ChargeLine, DailyListAcknowledgement, Order, SelfPayConsent, Stay
+from admission.models import DailyListAcknowledgement, Order, SelfPayConsent, Stay
 from core.errors import ConflictError, DomainError
 from core.money import CENT, money  # noqa: F401  (one rounding for every app)
 from drug_catalog import selectors as catalog_selectors
 from drug_catalog.models import CatalogItem, HospitalItem
+from fees import services as fee_services
+from fees.models import FeeLine
 from hospital.models import Department, Practitioner
 
 
@@ -125,74 +127,56 @@ def consent_record(
     return consent
 
 
-def judge_line(
-    stay: Stay, line: ChargeInput, consents: set[int], item_cache: dict
-) -> tuple[dict[str, Any], list[str]]:
-    """FEE-1/FEE-2/FEE-4/FEE-6/RX-5/ADM-10 for one line: the row's values, or the reasons it is refused."""
+def encounter_facts(stay: Stay) -> fee_services.Encounter:
+    """What fees needs to know of the stay: its period, the last day a settlement covers (late lines),
+    the discharge-notice day (ADM-10) and the person's insurance and person type (SET-2 share)."""
+    from insured.selectors import basic_enrollment
+
+    registration = selectors.active_registration(stay)
+    enrollment = (registration.enrollment if registration else None) or basic_enrollment(
+        stay.person, required=False
+    )
+    covered_until = (
+        stay.settlements.filter(status__in=("pending", "settled", "reversing"))
+        .order_by("-covers_to")
+        .values_list("covers_to", flat=True)
+        .first()
+    )
+    return fee_services.Encounter(
+        outpatient=False,
+        start=stay.admitted_at,
+        end=stay.discharged_at,
+        covered_until=covered_until,
+        notice_day=selectors.local_day(stay.discharge_ordered_at) if stay.discharge_ordered_at else None,
+        insutype=(
+            registration.insutype if registration else (enrollment.insutype.code if enrollment else "")
+        ),
+        psn_type=enrollment.psn_type.code if enrollment else "",
+        stay_id=stay.pk,
+    )
+
+
+def judge_line(stay: Stay, line: ChargeInput, judge: fee_services.Judge) -> tuple[dict[str, Any], list[str]]:
+    """FEE-1/FEE-2/FEE-4/FEE-6/RX-5/RX-6/ADM-10 and plausibility for one line (fees.services.Judge):
+    the row's values, or the reasons it is refused."""
     errors: list[str] = []
     order = line.order
     if order.stay_id != stay.pk:
         errors.append(f"医嘱 {order.drord_no} 不属于本次住院（FEE-2）")
     if order.status == Order.Status.CANCELLED:
         errors.append(f"医嘱 {order.drord_no} 已作废，不能计费（FEE-2）")
-    if line.quantity is None or line.quantity <= 0:
-        errors.append("数量须大于 0；退费请用退费功能")
-    hospital_item = order.hospital_item
-    day = selectors.local_day(line.charged_at)
-    if line.charged_at < stay.admitted_at:
-        errors.append("费用时间早于入院时间")
-    key = (hospital_item.pk, day)
-    if key not in item_cache:
-        item_cache[key] = _catalog_item(hospital_item, day) if hospital_item.fund_payable_on(day) else None
-    item = item_cache[key]
-    unit_price = line.unit_price if line.unit_price is not None else hospital_item.price
-    reason = ""
-    over_limit = Decimal("0.00")
-    if item is None:
-        reason = "unmapped"
-    else:
-        verdict, excess = rules.price_verdict(unit_price, item.bureau_price, item.price_cap)
-        if verdict == rules.PriceVerdict.OVER_STANDARD:
-            errors.append(
-                f"{hospital_item.name} 单价 {unit_price} 高于物价部门核定价格 {item.bureau_price}，"
-                "属超标准收费，不得收取（FEE-1）"
-            )
-        elif verdict == rules.PriceVerdict.OVER_LIMIT:
-            over_limit = money(excess * (line.quantity or 0))
-        if item.non_payable:
-            reason = "fee6"
-        elif item.insurance_class == "C":
-            reason = "class_c"
-        elif item.restricted and line.hosp_appr_flag != "1":
-            reason = "restricted"
-    notice_day = selectors.local_day(stay.discharge_ordered_at) if stay.discharge_ordered_at else None
-    if rules.self_paid_after_discharge_notice(day, notice_day):
-        reason = "after_notice"  # ADM-10: automatic, no consent needed — the patient chose to stay
-    needs_consent = (reason and reason != "after_notice") or over_limit > 0
-    if needs_consent and hospital_item.pk not in consents:
-        why = selectors.SELF_PAY_LABELS.get(reason) or "超出医保支付标准部分自付（FEE-1）"
-        errors.append(f"{hospital_item.name} 为自费项目（{why}），须先签署自费项目协议书（FEE-4）")
-    if errors:
-        return {}, errors
-    return (
-        {
-            "hospital_item": hospital_item,
-            "med_list_codg": item.code if item else "",
-            "item_type": item.item_type if item else "unmapped",
-            "insurance_class": item.insurance_class if item else "",
-            "quantity": line.quantity,
-            "unit_price": unit_price,
-            "amount": money(line.quantity * unit_price),
-            "over_limit_amount": over_limit,
-            "self_pay_reason": reason,
-            "charged_at": line.charged_at,
-            "charged_on": day,
-        },
-        [],
+    values, problems = judge.judge(
+        hospital_item=order.hospital_item,
+        quantity=line.quantity,
+        charged_at=line.charged_at,
+        unit_price=line.unit_price,
+        approved=line.hosp_appr_flag == "1",
     )
+    errors += problems
+    return ({}, errors) if errors else (values, [])
 
 
-def charges_post(*, actor: Any, stay: Stay, lines: list[ChargeInput]) -> list[ChargeLine]:
+def charges_post(*, actor: Any, stay: Stay, lines: list[ChargeInput]) -> list[FeeLine]:
     """Post a batch of charges: all or nothing; every refused line is reported with its index."""
     if not lines:
         raise DomainError("没有费用明细。", code="charges_empty")
@@ -206,20 +190,21 @@ def charges_post(*, actor: Any, stay: Stay, lines: list[ChargeInput]) -> list[Ch
             consents = set(
                 SelfPayConsent.objects.filter(stay=locked).values_list("hospital_item_id", flat=True)
             )
-            cache: dict = {}
+            judge = fee_services.Judge(encounter_facts(locked), consents)
             rows, errors = [], {}
             seen = set()
             daily: dict[
                 tuple[str, datetime.date], Decimal
             ] = {}  # FEE-3 per group and day, this batch included
             for index, line in enumerate(lines):
-                values, problems = judge_line(locked, line, consents, cache)
+                values, problems = judge_line(locked, line, judge)
                 if values:
                     problems += _daily_duplicates(locked, values, daily)
                 dup_key = (line.order.pk, line.order.hospital_item_id, line.charged_at)
                 if (
                     dup_key in seen
-                    or ChargeLine.objects.filter(
+                    or FeeLine.objects.filter(
+                        charged_on=selectors.local_day(line.charged_at),
                         order=line.order,
                         hospital_item_id=line.order.hospital_item_id,
                         charged_at=line.charged_at,
@@ -244,15 +229,15 @@ def charges_post(*, actor: Any, stay: Stay, lines: list[ChargeInput]) -> list[Ch
             for line, values in rows:
                 order = line.order
                 created.append(
-                    ChargeLine(
+                    FeeLine(
                         stay=locked,
+                        person_id=locked.person_id,
                         feedetl_sn=sequences.feedetl_sn(values["charged_on"].year),
                         order=order,
                         ordering_department=order.department,
                         ordering_doctor=order.doctor,
                         executing_department=line.executing_department or locked.department,
                         executing_staff=line.executing_staff,
-                        hosp_appr_flag=line.hosp_appr_flag,
                         discharge_medication=line.discharge_medication
                         or order.kind == Order.Kind.DISCHARGE_MEDICATION,
                         tcmdrug_used_way=line.tcmdrug_used_way,
@@ -261,9 +246,9 @@ def charges_post(*, actor: Any, stay: Stay, lines: list[ChargeInput]) -> list[Ch
                         **values,
                     )
                 )
-            return ChargeLine.objects.bulk_create(created)
+            return FeeLine.objects.bulk_create(created)
     except IntegrityError as error:
-        if "charge_no_duplicate" in str(error):
+        if "feeline_no_duplicate" in str(error):
             raise ConflictError(
                 "同一医嘱同一项目同一时间已计费（重复收费，FEE-3）。", code="duplicate_charge", rule="FEE-3"
             ) from error
@@ -290,62 +275,33 @@ def _daily_duplicates(stay: Stay, values: dict[str, Any], daily: dict) -> list[s
     return []
 
 
-def charge_refund(
-    *, actor: Any, line: ChargeLine, reason: str, quantity: Decimal | None = None
-) -> ChargeLine:
-    """退费: a negative counter-line pointing at the original (init_feedetl_sn); the original stays."""
+def charge_refund(*, actor: Any, line: FeeLine, reason: str, quantity: Decimal | None = None) -> FeeLine:
+    """退费: a negative counter-line pointing at the original (init_feedetl_sn); partial and repeated
+    refunds, never beyond what was charged (fees.services.line_refund, under the stay's and the line's
+    row locks); a line a settlement covers is refused with the way forward (SET-9)."""
     if not reason.strip():
         raise DomainError("退费须填写原因。", code="reason_required")
     with transaction.atomic(durable=True):
         stay = Stay.objects.select_for_update().get(pk=line.stay_id)
-        original = ChargeLine.objects.get(pk=line.pk)
-        if original.quantity < 0:
-            raise DomainError("退费行不能再退。", code="refund_of_refund")
         if stay.status not in (*Stay.OPEN_STATUSES, Stay.Status.DISCHARGED):
-            raise ConflictError("已结算的住院不能退费，请先撤销结算（SET-9）。", code="stay_settled")
-        if stay.settlements.filter(status="settled", covers_to__gte=original.charged_on).exists():
             raise ConflictError(
-                "该费用已包含在结算（含中途结算）中，须先撤销结算（SET-9）。",
-                code="charge_settled",
-                rule="SET-9",
+                "已结算的住院不能退费，请先撤销结算（SET-9）。", code="stay_settled", rule="SET-9"
             )
-        if ChargeLine.objects.filter(init_feedetl_sn=original.feedetl_sn).exists():
-            raise ConflictError(f"费用 {original.feedetl_sn} 已退费。", code="already_refunded")
-        quantity = quantity if quantity is not None else original.quantity
-        if quantity <= 0 or quantity > original.quantity:
-            raise DomainError(f"退费数量须在 0 与 {original.quantity} 之间。", code="refund_quantity")
-        share = quantity / original.quantity
-        now = timezone.now()
-        try:
-            return ChargeLine.objects.create(
-                stay=stay,
-                feedetl_sn=sequences.feedetl_sn(selectors.local_day(now).year),
-                init_feedetl_sn=original.feedetl_sn,
-                order=original.order,
-                hospital_item=original.hospital_item,
-                med_list_codg=original.med_list_codg,
-                item_type=original.item_type,
-                insurance_class=original.insurance_class,
-                quantity=-quantity,
-                unit_price=original.unit_price,
-                amount=-money(quantity * original.unit_price),
-                over_limit_amount=-money(original.over_limit_amount * share),
-                self_pay_reason=original.self_pay_reason,
-                charged_at=original.charged_at,
-                charged_on=original.charged_on,
-                ordering_department=original.ordering_department,
-                ordering_doctor=original.ordering_doctor,
-                executing_department=original.executing_department,
-                executing_staff=original.executing_staff,
-                hosp_appr_flag=original.hosp_appr_flag,
-                discharge_medication=original.discharge_medication,
-                tcmdrug_used_way=original.tcmdrug_used_way,
-                external_lab=original.external_lab,
-                refund_reason=reason.strip()[:200],
-                entered_by=actor,
-            )
-        except IntegrityError as error:
-            raise ConflictError(f"费用 {original.feedetl_sn} 已退费。", code="already_refunded") from error
+        settled = (
+            stay.settlements.filter(status="settled")
+            .order_by("-covers_to")
+            .values_list("covers_to", flat=True)
+            .first()
+        )
+        return fee_services.line_refund(
+            actor=actor,
+            line=line,
+            quantity=quantity,
+            reason=reason,
+            next_sn=sequences.feedetl_sn,
+            covered_until=settled,
+            settled_label="（含中途结算）",
+        )
 
 
 def daily_list_acknowledge(

@@ -274,6 +274,25 @@ def seed(log) -> None:
         charges.order_create(actor=s.clerk, stay=blocked, hospital_item=ct, doctor=blocked.attending_doctor)
     services.discharge_order(actor=s.clerk, stay=blocked)
 
+    # ADM-10 (issue 17): the patient stayed on two days after the discharge notice; those days' lines are
+    # self-paid and reach the center as such (hosp_appr_flag 2). settlement.demo settles it through the
+    # center, whose per-line split then equals ours.
+    stayed_on = s.admit("W403", 5, diagnoses=["S72.0"])
+    s.custody(stayed_on)
+    services.discharge_order(
+        actor=s.clerk, stay=stayed_on, ordered_at=s.now - datetime.timedelta(days=2, hours=6)
+    )
+    stayed_on.refresh_from_db()
+    s.charge_days(stayed_on, 5, "W403")
+    stayed_on.refresh_from_db()
+    services.stay_discharge(
+        actor=s.clerk,
+        stay=stayed_on,
+        discharge_way=Stay.DischargeWay.ORDERED,
+        diagnoses=[services.DiagnosisInput("S72.0")],
+        discharged_at=s.now - datetime.timedelta(minutes=30),
+    )
+
     # SET-10's demo stay (paid in cash while the center was down) is settled by settlement.demo.
 
     counts = {label: Stay.objects.filter(status=code).count() for code, label in Stay.Status.choices}

@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from admission.models import (
-    ChargeLine,
     DailyListAcknowledgement,
     LeaveRequest,
     Order,
@@ -22,6 +21,7 @@ from admission.models import (
 )
 from core.forms import PlainDecimalField, TextField
 from drug_catalog.models import HospitalItem
+from fees.models import FeeLine
 
 QUANTITY_FIELD = Order._meta.get_field("quantity")
 # An input sanity bound, not a policy number: no single entry at a window is 100,000 units.
@@ -123,7 +123,8 @@ class ChargeForm(forms.Form):
 
 
 class RefundForm(forms.Form):
-    reason = TextField(label="退费原因", max_length=_length(ChargeLine, "refund_reason"), required=True)
+    reason = TextField(label="退费原因", max_length=_length(FeeLine, "refund_reason"), required=True)
+    quantity = Quantity(label="退费数量", required=False, help_text="不填则退全部可退数量")
 
 
 class ConsentForm(forms.Form):

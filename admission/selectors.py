@@ -16,7 +16,6 @@ from admission import rules
 from admission.models import (
     AdmissionPolicy,
     CardCustody,
-    ChargeLine,
     DailyListAcknowledgement,
     DiagnosisStage,
     InsuranceRegistration,
@@ -28,16 +27,12 @@ from admission.models import (
 )
 from core.errors import DomainError
 from core.workdays import working_days_until
+from fees import rules as fee_rules
+from fees.models import FeeLine
 from hospital.models import Bed
 
 CLASS_LABELS = {"A": "甲类", "B": "乙类", "C": "丙类", "": "未对照"}
-SELF_PAY_LABELS = {
-    "unmapped": "未对照项目（FEE-1）",
-    "class_c": "丙类（SET-2）",
-    "fee6": "基金不予支付（FEE-6）",
-    "restricted": "限定支付未审批（RX-5）",
-    "after_notice": "出院通知后费用（ADM-10）",
-}
+SELF_PAY_LABELS = fee_rules.REASON_LABELS
 
 
 def policy_as_of(day: datetime.date) -> AdmissionPolicy:
@@ -179,10 +174,10 @@ def active_registration(stay: Stay) -> InsuranceRegistration | None:
 
 
 def charge_totals(stay: Stay) -> dict[str, Decimal]:
-    totals = ChargeLine.objects.filter(stay=stay).aggregate(
+    totals = FeeLine.objects.filter(stay=stay).aggregate(
         total=Sum("amount"),
         over_limit=Sum("over_limit_amount"),
-        self_pay=Sum("amount", filter=~Q(self_pay_reason="")),
+        self_pay=Sum("full_self_pay_amount"),
     )
     return {k: (v or Decimal("0.00")) for k, v in totals.items()}
 
@@ -190,11 +185,11 @@ def charge_totals(stay: Stay) -> dict[str, Decimal]:
 def daily_list(stay: Stay, day: datetime.date) -> dict[str, Any]:
     """ADM-9: the day's items by class A/B/C, self-pay marked, day and running totals."""
     lines = list(
-        ChargeLine.objects.filter(stay=stay, charged_on=day)
+        FeeLine.objects.filter(stay=stay, charged_on=day)
         .select_related("hospital_item", "executing_department")
         .order_by("insurance_class", "charged_at", "id")
     )
-    groups: dict[str, list[ChargeLine]] = defaultdict(list)
+    groups: dict[str, list[FeeLine]] = defaultdict(list)
     for line in lines:
         groups[line.insurance_class].append(line)
     by_class = [
@@ -211,12 +206,10 @@ def daily_list(stay: Stay, day: datetime.date) -> dict[str, Any]:
         if groups.get(klass)
     ]
     day_total = sum((line.amount for line in lines), Decimal("0.00"))
-    day_self_pay = sum((line.amount for line in lines if line.self_pay_reason), Decimal("0.00")) + sum(
-        (line.over_limit_amount for line in lines if not line.self_pay_reason), Decimal("0.00")
+    day_self_pay = sum(
+        (line.full_self_pay_amount + line.over_limit_amount for line in lines), Decimal("0.00")
     )
-    running = ChargeLine.objects.filter(stay=stay, charged_on__lte=day).aggregate(total=Sum("amount"))[
-        "total"
-    ]
+    running = FeeLine.objects.filter(stay=stay, charged_on__lte=day).aggregate(total=Sum("amount"))["total"]
     ack = DailyListAcknowledgement.objects.filter(stay=stay, day=day).first()
     return {
         "stay": stay,
@@ -244,13 +237,13 @@ def daily_group_charged(stay: Stay, group: rules.DailyGroup, day: datetime.date)
     match = Q()
     for prefix in group.prefixes:
         match |= Q(med_list_codg__startswith=prefix)
-    total = ChargeLine.objects.filter(match, stay=stay, charged_on=day).aggregate(q=Sum("quantity"))["q"]
+    total = FeeLine.objects.filter(match, stay=stay, charged_on=day).aggregate(q=Sum("quantity"))["q"]
     return total or Decimal(0)
 
 
 def charge_days(stay: Stay) -> list[datetime.date]:
     return list(
-        ChargeLine.objects.filter(stay=stay)
+        FeeLine.objects.filter(stay=stay)
         .values_list("charged_on", flat=True)
         .distinct()
         .order_by("charged_on")
@@ -260,14 +253,14 @@ def charge_days(stay: Stay) -> list[datetime.date]:
 def discharge_missing(stay: Stay) -> list[dict[str, str]]:
     """ADM-10: what still blocks discharge, each with its rule id and a Chinese message."""
     has_main = stay.diagnoses.filter(stage=DiagnosisStage.DISCHARGE, is_main=True).exists()
-    charged_orders = ChargeLine.objects.filter(stay=stay).values("order_id")
+    charged_orders = FeeLine.objects.filter(stay=stay).values("order_id")
     orders_without_charge = (
         Order.objects.filter(stay=stay).exclude(status=Order.Status.CANCELLED).exclude(pk__in=charged_orders)
     )
     consents = set(SelfPayConsent.objects.filter(stay=stay).values_list("hospital_item_id", flat=True))
     pending = (
-        ChargeLine.objects.filter(stay=stay, quantity__gt=0)
-        .exclude(self_pay_reason__in=["", "after_notice"])
+        FeeLine.objects.filter(stay=stay, quantity__gt=0)
+        .exclude(self_pay_reason__in=["", "after_notice", "consented"])
         .exclude(hospital_item_id__in=consents)
         .select_related("hospital_item")
     )
@@ -290,7 +283,7 @@ def _discharge_medication_problems(stay: Stay) -> list[str]:
 
     totals: dict[str, Decimal] = {}
     names: dict[str, str] = {}
-    for line in ChargeLine.objects.filter(stay=stay, discharge_medication=True).select_related(
+    for line in FeeLine.objects.filter(stay=stay, discharge_medication=True).select_related(
         "order", "hospital_item"
     ):
         days = _discharge_medication_days(line)
@@ -315,7 +308,7 @@ def _discharge_medication_problems(stay: Stay) -> list[str]:
     ]
 
 
-def _discharge_medication_days(line: ChargeLine) -> Decimal | None:
+def _discharge_medication_days(line: FeeLine) -> Decimal | None:
     """RX-3 over a discharge-medication charge: its order's dose and frequency give the days."""
     from prescriptions.rules import days_supply
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -31,13 +31,14 @@ from admission.forms import (
     SignerForm,
     TraumaDecisionForm,
 )
-from admission.models import ChargeLine, LeaveRequest, MedType, Order, Stay, StayReview, TraumaReport
+from admission.models import LeaveRequest, MedType, Order, Stay, StayReview, TraumaReport
 from core.errors import DomainError
 from core.forms import first_error
 from core.permissions import role_required
 from core.roles import Role, has_role
 from core.text import name_keys
 from drug_catalog.models import CatalogItem, HospitalItem
+from fees.models import FeeLine
 from hospital.models import Bed, Department, Practitioner, Ward
 from insured.models import CardRead, InsuredPerson
 from insured.selectors import mask_certno
@@ -190,15 +191,17 @@ def _stay_context(stay: Stay) -> dict[str, Any]:
     today = timezone.localdate()
     policy = selectors.policy_as_of(today)
     lines = list(
-        ChargeLine.objects.filter(stay=stay)
+        FeeLine.objects.filter(stay=stay)
         .select_related("hospital_item", "order")
         .order_by("-charged_at", "-id")[:200]
     )
-    refunded = set(
-        ChargeLine.objects.filter(stay=stay)
+    refunded = {
+        row["init_feedetl_sn"]: -row["q"]
+        for row in FeeLine.objects.filter(stay=stay)
         .exclude(init_feedetl_sn="")
-        .values_list("init_feedetl_sn", flat=True)
-    )
+        .values("init_feedetl_sn")
+        .annotate(q=Sum("quantity"))
+    }
     orders = list(
         stay.orders.exclude(status=Order.Status.CANCELLED).select_related("hospital_item", "doctor")
     )
@@ -231,7 +234,14 @@ def _stay_context(stay: Stay) -> dict[str, Any]:
         "trauma": getattr(stay, "trauma", None),
         "reviews": stay.reviews.all(),
         "diagnoses": stay.diagnoses.all(),
-        "lines": [{"line": line, "refunded": line.feedetl_sn in refunded} for line in lines],
+        "lines": [
+            {
+                "line": line,
+                "refunded_quantity": refunded.get(line.feedetl_sn, 0),
+                "refunded": line.quantity > 0 and line.quantity - refunded.get(line.feedetl_sn, 0) <= 0,
+            }
+            for line in lines
+        ],
         "orders": order_keys,
         "totals": selectors.charge_totals(stay),
         "days": selectors.charge_days(stay),
@@ -323,14 +333,19 @@ def charge_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def charge_refund(request: HttpRequest, pk: int, charge_id: int) -> HttpResponse:
     stay = access.stay_or_403(request.user, pk, *CHARGERS)
-    line = get_object_or_404(ChargeLine, pk=charge_id, stay=stay)
+    line = get_object_or_404(FeeLine, pk=charge_id, stay=stay)
     form = RefundForm(request.POST)
     if not form.is_valid():
         return _refused(request, form, _back(request, stay, "#charges"))
     return _action(
         request,
         stay,
-        lambda: charges.charge_refund(actor=request.user, line=line, reason=form.cleaned_data["reason"]),
+        lambda: charges.charge_refund(
+            actor=request.user,
+            line=line,
+            reason=form.cleaned_data["reason"],
+            quantity=form.cleaned_data.get("quantity"),
+        ),
         f"已退费（冲销 {line.feedetl_sn}）。",
         "#charges",
     )

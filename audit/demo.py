@@ -15,14 +15,15 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from admission.models import ChargeLine, Order, Stay
+from admission.models import Order, Stay
 from drug_catalog.models import HospitalItem
+from fees.models import FeeLine
 from insured.models import CardRead
 
 MARKER = "AUDDEMO"
 
 
-def _duplicate(stay: Stay, line: ChargeLine, n: int, *, same_moment: bool) -> None:
+def _duplicate(stay: Stay, line: FeeLine, n: int, *, same_moment: bool) -> None:
     order = Order.objects.create(
         stay=stay,
         drord_no=f"{MARKER}{n:04d}",
@@ -34,18 +35,28 @@ def _duplicate(stay: Stay, line: ChargeLine, n: int, *, same_moment: bool) -> No
         ordered_at=line.charged_at - datetime.timedelta(minutes=1),
     )
     when = line.charged_at if same_moment else line.charged_at + datetime.timedelta(hours=6)
-    ChargeLine.objects.create(
+    FeeLine.objects.create(
         stay=stay,
+        person_id=stay.person_id,
         feedetl_sn=f"{MARKER}{stay.pk:06d}{n:04d}",
         order=order,
         hospital_item=line.hospital_item,
+        name=line.name,
         med_list_codg=line.med_list_codg,
         item_type=line.item_type,
         insurance_class=line.insurance_class,
+        b_self_pay_ratio=line.b_self_pay_ratio,
+        price_cap=line.price_cap,
+        bureau_price=line.bureau_price,
         quantity=line.quantity,
         unit_price=line.unit_price,
         amount=line.amount,
+        full_self_pay_amount=line.full_self_pay_amount,
         over_limit_amount=line.over_limit_amount,
+        pre_self_pay_amount=line.pre_self_pay_amount,
+        in_scope_amount=line.in_scope_amount,
+        self_pay_reason=line.self_pay_reason,
+        hosp_appr_flag=line.hosp_appr_flag,
         charged_at=when,
         charged_on=timezone.localtime(when).date(),
         ordering_department=line.ordering_department,
@@ -86,16 +97,21 @@ def seed(log) -> None:
             department=stay.department,
             ordered_at=line.charged_at,
         )
-        ChargeLine.objects.create(
+        FeeLine.objects.create(
             stay=stay,
+            person_id=stay.person_id,
             feedetl_sn=f"{MARKER}9001",
             order=order,
             hospital_item=check,
+            name=check.name,
             med_list_codg="",
             item_type="service",
             quantity=Decimal(1),
             unit_price=check.price,
             amount=check.price.quantize(Decimal("0.01")),
+            # planted: billed as if in scope (the audit's FEE-6 finds it); never sent to the center
+            in_scope_amount=check.price.quantize(Decimal("0.01")),
+            upload_status=FeeLine.UploadStatus.NOT_SENT,
             charged_at=line.charged_at,
             charged_on=line.charged_on,
             ordering_department=stay.department,

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Sum
 
+from fees.models import FeeLine
 from prescriptions import rules as rx_rules
 from prescriptions import selectors as rx_selectors
 from prescriptions.models import Prescription
-from settlement.models import OutpatientCharge
 
 if TYPE_CHECKING:
     from audit.engine import Hit
@@ -80,7 +80,7 @@ def hits(
             if key in seen:
                 continue
             seen.add(key)
-            linked = OutpatientCharge.objects.filter(
+            linked = FeeLine.objects.filter(
                 prescription_item__prescription=rx, **({"prescription_item": item} if item else {})
             )
             amount = linked.aggregate(total=Sum("amount"))["total"] or Decimal("0")

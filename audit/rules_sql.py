@@ -1,7 +1,7 @@
 """One set-based SQL per audit rule (AUD-2, AUD-3).
 
 Every statement reads the view `audit_fee_line` (migration 0002: today a UNION ALL over admission's
-ChargeLine and settlement's OutpatientCharge — the lines actually billed, refunded lines left out)
+FeeLine and settlement's FeeLine — the lines actually billed, refunded lines left out)
 plus stays, rounds, orders, card reads, catalog items and settlements, and answers the same columns:
 
     evidence_key, occurred_on, stay_id, visit_id, person_id, department_id, doctor_id, amount,

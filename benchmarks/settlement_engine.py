@@ -139,8 +139,9 @@ def bench_stay_pre_settle(line_count: int, rounds: int = 30) -> None:
 
     from admission import charges as admission_charges
     from admission import services as admission_services
-    from admission.models import ChargeLine, Stay
+    from admission.models import Stay
     from drug_catalog.models import HospitalItem
+    from fees.models import FeeLine
     from hospital.models import Bed, Practitioner, Ward
     from insured.models import CardRead, CardReader, InsuredPerson
     from settlement import selectors
@@ -203,7 +204,7 @@ def bench_stay_pre_settle(line_count: int, rounds: int = 30) -> None:
                 for n in range(start, min(start + per_call, line_count))
             ]
             admission_charges.charges_post(actor=user, stay=stay, lines=lines)
-    count = ChargeLine.objects.filter(stay=stay).count()
+    count = FeeLine.objects.filter(stay=stay).count()
     samples = []
     for _ in range(rounds):
         started = time.perf_counter()

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "drug_catalog",
     "diagnoses",
     "prescriptions",
+    "fees",
     "admission",
     "center",
     "settlement",

@@ -36,6 +36,7 @@ urlpatterns = [
     path("settlement/", include("settlement.urls")),
     path("prescriptions/", include("prescriptions.urls")),
     path("admission/", include("admission.urls")),
+    path("fees/", include("fees.urls")),
     path("catalog/", include("drug_catalog.urls")),
     path("audit/", include("audit.urls")),
     path("api/v1/", include(api_v1)),

@@ -216,6 +216,10 @@ def settlement_receipt(settlement: Settlement) -> dict[str, Any]:
         ("基金支付总额", settlement.fund_pay_total),
         ("个人负担总额", settlement.personal_burden),
     ]
+    # FEE-1 (issue 17): unmapped items never reach the center; the patient pays them beside the settlement.
+    not_sent = settlement.fee_lines.filter(upload_status="not_sent").aggregate(total=Sum("amount"))["total"]
+    if not_sent and settlement.mode != Settlement.Mode.SELF_PAY:
+        parts.append(("未对照项目（未上传医保，患者自付）", not_sent))
     return {
         "title": ("住院" if subject["kind"] == "inpatient" else "门诊") + "医疗费用结算单",
         "hospital": _hospital(),
@@ -238,11 +242,12 @@ def settlement_receipt(settlement: Settlement) -> dict[str, Any]:
 
 
 def _charge_rows(settlement: Settlement) -> list[dict[str, Any]]:
-    """The settled charge lines grouped by item (refunds netted), with the FEE-1 over-limit part."""
-    from admission.models import ChargeLine
+    """The settled charge lines grouped by item (refunds netted), with the FEE-1 over-limit part; an
+    unmapped item is shown as the patient's, not sent to the center (FEE-1, issue 17)."""
+    from fees.models import FeeLine
 
     if settlement.stay_id:
-        lines = ChargeLine.objects.filter(stay=settlement.stay, charged_on__lte=settlement.covers_to)
+        lines = FeeLine.objects.filter(stay=settlement.stay, charged_on__lte=settlement.covers_to)
         # Only what this settlement covers: the days an earlier mid-stay settlement paid are not its
         # lines (SET-10's cash settlement and its manual-claim list show only the rest).
         earlier = (
@@ -259,51 +264,41 @@ def _charge_rows(settlement: Settlement) -> list[dict[str, Any]]:
         )
         if earlier is not None:
             lines = lines.filter(charged_on__gt=earlier)
-        rows = (
-            lines.values("hospital_item__name", "med_list_codg", "insurance_class", "item_type", "unit_price")
-            .annotate(
-                quantity=Sum("quantity"),
-                total=Sum("amount"),
-                over_limit=Sum("over_limit_amount"),
-                self_paid=Sum("amount", filter=~Q(self_pay_reason="")),
-                lines=Count("id"),
-            )
-            .order_by("insurance_class", "hospital_item__name")
+    else:
+        lines = FeeLine.objects.filter(visit_id=settlement.visit_id)
+    rows = (
+        lines.values("name", "med_list_codg", "insurance_class", "item_type", "unit_price")
+        .annotate(
+            quantity=Sum("quantity"),
+            total=Sum("amount"),
+            over_limit=Sum("over_limit_amount"),
+            self_paid=Sum("full_self_pay_amount"),
+            not_sent=Count("id", filter=Q(upload_status=FeeLine.UploadStatus.NOT_SENT)),
+            lines=Count("id"),
         )
-        return [
-            {
-                "name": r["hospital_item__name"],
-                "code": r["med_list_codg"],
-                "klass": CLASS_NAMES.get(r["insurance_class"], r["insurance_class"]),
-                "class_code": r["insurance_class"],
-                "category": fee_category(r["item_type"], r["hospital_item__name"]),
-                "quantity": r["quantity"],
-                "unit_price": amount(r["unit_price"]),
-                "total": r["total"],
-                "over_limit": r["over_limit"] or Decimal(0),
-                "self_paid": r["self_paid"] or Decimal(0),
-            }
-            for r in rows
-            if r["quantity"]
-        ]
-    rows = []
-    for charge in settlement.visit.charges.select_related("hospital_item"):
-        item_type = "western" if charge.prescription_item_id else ""
-        rows.append(
-            {
-                "name": charge.name,
-                "code": charge.med_list_codg,
-                "klass": CLASS_NAMES.get(charge.insurance_class, charge.insurance_class),
-                "class_code": charge.insurance_class,
-                "category": fee_category(item_type, charge.name),
-                "quantity": charge.quantity,
-                "unit_price": amount(charge.unit_price),
-                "total": charge.amount,
-                "over_limit": Decimal(0),
-                "self_paid": charge.amount if charge.self_pay_reason else Decimal(0),
-            }
-        )
-    return rows
+        .order_by("insurance_class", "name")
+    )
+    return [
+        {
+            "name": r["name"],
+            "code": r["med_list_codg"],
+            "klass": (
+                "自费（未对照，不上传医保）"
+                if r["not_sent"]
+                else CLASS_NAMES.get(r["insurance_class"], r["insurance_class"])
+            ),
+            "class_code": r["insurance_class"],
+            "category": fee_category(r["item_type"], r["name"]),
+            "quantity": r["quantity"],
+            "unit_price": amount(r["unit_price"]),
+            "total": r["total"],
+            "over_limit": r["over_limit"] or Decimal(0),
+            "self_paid": r["self_paid"] or Decimal(0),
+            "not_sent": bool(r["not_sent"]),
+        }
+        for r in rows
+        if r["quantity"]
+    ]
 
 
 def _fee_table(rows: list[dict[str, Any]]) -> list[dict[str, str]]:

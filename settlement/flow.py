@@ -38,6 +38,8 @@ from center.client import (
 )
 from center.models import CenterIntent
 from core.errors import ConflictError, DomainError
+from fees import services as fee_services
+from fees.models import FULL_SELF_PAY, FeeLine
 from settlement import locks, rules, selectors
 from settlement.models import AccumulatorEntry, SelfPayRefund, Settlement, SettlementFund
 
@@ -192,28 +194,24 @@ def settled_to(enc: Encounter) -> datetime.date | None:
 
 
 def _lines(enc: Encounter, up_to: datetime.date | None = None):
+    """The encounter's fee lines (fees.FeeLine); a stay's up to a day, a visit's all of them."""
     if enc.inpatient:
-        from admission.models import ChargeLine
-
-        rows = ChargeLine.objects.filter(stay_id=enc.stay.pk)
+        rows = FeeLine.objects.filter(stay_id=enc.stay.pk)
         if up_to is not None:
             rows = rows.filter(charged_on__lte=up_to)
         return rows
-    return enc.visit.charges.all()
+    return FeeLine.objects.filter(visit_id=enc.visit.pk)
 
 
 def _not_uploaded(enc: Encounter, up_to: datetime.date | None = None):
-    rows = _lines(enc, up_to)
-    if enc.inpatient:
-        return rows.exclude(upload_status="uploaded")
-    return rows.filter(uploaded=False)
+    """Lines still to send: not the center's yet, and not kept out of the upload (unmapped, FEE-1)."""
+    return _lines(enc, up_to).filter(
+        upload_status__in=(FeeLine.UploadStatus.PENDING, FeeLine.UploadStatus.REJECTED)
+    )
 
 
 def _mark_uploaded(enc: Encounter, rows) -> None:
-    if enc.inpatient:
-        rows.update(upload_status="uploaded", upload_message="")
-    else:
-        rows.update(uploaded=True)
+    rows.update(upload_status=FeeLine.UploadStatus.UPLOADED, upload_message="")
 
 
 def unsettled_lines(enc: Encounter, up_to: datetime.date):
@@ -223,52 +221,88 @@ def unsettled_lines(enc: Encounter, up_to: datetime.date):
     return rows.filter(charged_on__gt=last) if last is not None else rows
 
 
-def unsettled_total(enc: Encounter, up_to: datetime.date) -> Decimal:
-    """What a settlement cut off at `up_to` declares (medfee_sumamt), refund lines negative."""
-    return rules.money(unsettled_lines(enc, up_to).aggregate(total=Sum("amount"))["total"] or 0)
+def unsettled_total(enc: Encounter, up_to: datetime.date, *, sent_only: bool = True) -> Decimal:
+    """What a settlement cut off at `up_to` declares (medfee_sumamt), refund lines negative. The center
+    holds only the lines it was sent: an unmapped item (never sent, FEE-1) is the patient's, outside the
+    declared total (`sent_only=False`: everything, for a settlement the patient pays himself)."""
+    rows = unsettled_lines(enc, up_to)
+    if sent_only:
+        rows = rows.exclude(upload_status=FeeLine.UploadStatus.NOT_SENT)
+    return rules.money(rows.aggregate(total=Sum("amount"))["total"] or 0)
+
+
+def link_lines(enc: Encounter, settlement: Settlement) -> int:
+    """The settlement that paid each line (fees.FeeLine.settlement): the encounter's lines up to its
+    cut-off no other active settlement holds; a resettlement takes over its original's lines."""
+    if settlement.resettlement_of_id:
+        return FeeLine.objects.filter(settlement_id=settlement.resettlement_of_id).update(
+            settlement=settlement
+        )
+    return _lines(enc, settlement.covers_to).filter(settlement__isnull=True).update(settlement=settlement)
+
+
+def engine_lines(rows) -> list[rules.FeeLine]:
+    """The one adapter from stored fee lines to the engine's lines: the terms stored on each line at
+    entry (class, SET-2 share for this person, payment standard), never today's catalog. Refunds are
+    netted against their originals; a line the patient pays fully (after the notice, unmapped, class C,
+    FEE-6, no approval, RX-7, consented) goes in as not payable; the engine splits the rest."""
+    rows = list(rows)
+    refunded: dict[str, Decimal] = {}
+    for line in rows:
+        if line.init_feedetl_sn:
+            refunded[line.init_feedetl_sn] = refunded.get(line.init_feedetl_sn, Decimal(0)) + line.quantity
+    lines = []
+    for line in rows:
+        if line.init_feedetl_sn:
+            continue
+        net = line.quantity + refunded.get(line.feedetl_sn, Decimal(0))  # refunds are negative
+        if net <= 0:
+            continue
+        if line.self_pay_reason in FULL_SELF_PAY or not line.insurance_class:
+            lines.append(
+                rules.FeeLine(
+                    rules.InsuranceClass.C, quantity=net, unit_price=line.unit_price, not_payable=True
+                )
+            )
+            continue
+        lines.append(
+            rules.FeeLine(
+                rules.InsuranceClass(line.insurance_class),
+                quantity=net,
+                unit_price=line.unit_price,
+                b_self_pay_ratio=line.b_self_pay_ratio,
+                price_cap=line.price_cap,
+            )
+        )
+    return lines
 
 
 def _feedetail(enc: Encounter, line) -> dict[str, Any]:
+    """One 2301/2204 row: the national code only (an unmapped line is never sent), the hospital's
+    self-pay decision as hosp_appr_flag (CENTER-INTERFACE part 2 §P2.1)."""
     from center.payloads import fee_line
 
-    if enc.inpatient:
-        return fee_line(
-            feedetl_sn=line.feedetl_sn,
-            init_feedetl_sn=line.init_feedetl_sn,
-            mdtrt_id=enc.mdtrt_id,
-            drord_no=line.order.drord_no,
-            psn_no=enc.person.psn_no,
-            med_type=enc.med_type,
-            charged_at=line.charged_at,
-            med_list_codg=line.med_list_codg or line.hospital_item.medins_list_codg,
-            medins_list_codg=line.hospital_item.medins_list_codg,
-            amount=line.amount,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            ordering_department=(line.ordering_department.insurance_code, line.ordering_department.name),
-            ordering_doctor=(line.ordering_doctor.insurance_code, line.ordering_doctor.name),
-            executing_department=line.executing_department.insurance_code,
-            hosp_appr_flag=line.hosp_appr_flag,
-            tcmdrug_used_way=line.tcmdrug_used_way,
-            external_lab=line.external_lab,
-            discharge_medication=line.discharge_medication,
-        )
-    visit = enc.visit
     return fee_line(
         feedetl_sn=line.feedetl_sn,
+        init_feedetl_sn=line.init_feedetl_sn or None,
         mdtrt_id=enc.mdtrt_id,
+        drord_no=line.order.drord_no if line.order_id else "",
         psn_no=enc.person.psn_no,
         med_type=enc.med_type,
         charged_at=line.charged_at,
-        med_list_codg=line.med_list_codg
-        or (line.hospital_item.medins_list_codg if line.hospital_item else ""),
-        medins_list_codg=line.hospital_item.medins_list_codg if line.hospital_item else "",
+        med_list_codg=line.med_list_codg,
+        medins_list_codg=line.hospital_item.medins_list_codg,
         amount=line.amount,
         quantity=line.quantity,
         unit_price=line.unit_price,
-        ordering_department=(visit.department.insurance_code, visit.department.name),
-        ordering_doctor=(visit.doctor.insurance_code, visit.doctor.name),
-        chrg_bchno=outpatient_batch(visit),
+        ordering_department=(line.ordering_department.insurance_code, line.ordering_department.name),
+        ordering_doctor=(line.ordering_doctor.insurance_code, line.ordering_doctor.name),
+        executing_department=line.executing_department.insurance_code,
+        hosp_appr_flag=line.hosp_appr_flag or "0",
+        tcmdrug_used_way=line.tcmdrug_used_way,
+        external_lab=line.external_lab,
+        discharge_medication=line.discharge_medication,
+        chrg_bchno="" if enc.inpatient else outpatient_batch(enc.visit),
     )
 
 
@@ -286,11 +320,7 @@ def lines_upload(*, actor: Any, enc: Encounter, up_to: datetime.date | None = No
         with locks.encounter_calls(enc.subject):
             return lines_upload(actor=actor, enc=enc, up_to=up_to)
     reconcile_unconfirmed_lines(actor, enc)
-    related = (
-        ("hospital_item", "order", "ordering_department", "ordering_doctor", "executing_department")
-        if enc.inpatient
-        else ("hospital_item",)
-    )
+    related = ("hospital_item", "order", "ordering_department", "ordering_doctor", "executing_department")
     pending = list(_not_uploaded(enc, up_to).filter(upload_msgid="").select_related(*related).order_by("id"))
     infno = "2301" if enc.inpatient else "2204"
     for start in range(0, len(pending), UPLOAD_CHUNK):
@@ -304,10 +334,10 @@ def lines_upload(*, actor: Any, enc: Encounter, up_to: datetime.date | None = No
                 insuplc_admdvs=enc.insuplc_admdvs,
                 context={"mdtrt_id": enc.mdtrt_id, "feedetl_sn": [line.feedetl_sn for line in chunk]},
             )
-            type(chunk[0]).objects.filter(pk__in=ids).update(upload_msgid=intent.msgid)
+            FeeLine.objects.filter(pk__in=ids).update(upload_msgid=intent.msgid)
         upload = transactions.upload_fees if enc.inpatient else transactions.upload_outpatient_fees
         try:
-            upload(
+            answer = upload(
                 center(),
                 feedetail=[_feedetail(enc, line) for line in chunk],
                 insuplc_admdvs=enc.insuplc_admdvs,
@@ -316,7 +346,7 @@ def lines_upload(*, actor: Any, enc: Encounter, up_to: datetime.date | None = No
             )
         except (CenterRejected, CenterUnavailable) as error:
             # Refused or never delivered: the center holds none of the chunk; the lines may go again.
-            type(chunk[0]).objects.filter(pk__in=ids).update(upload_msgid="")
+            FeeLine.objects.filter(pk__in=ids).update(upload_msgid="")
             resolution = (
                 CenterIntent.Resolution.REFUSED
                 if isinstance(error, CenterRejected)
@@ -327,7 +357,8 @@ def lines_upload(*, actor: Any, enc: Encounter, up_to: datetime.date | None = No
         except (CenterTimeout, CenterGarbled) as error:
             intents.intent_unknown(intent.msgid, error.message)
             raise
-        _mark_uploaded(enc, type(chunk[0]).objects.filter(pk__in=ids))
+        _mark_uploaded(enc, FeeLine.objects.filter(pk__in=ids))
+        fee_services.center_answer_record(answer or [], ids)  # the center's per-line split, kept
         intents.intent_done(intent.msgid)
     return len(pending)
 
@@ -616,6 +647,7 @@ def record_settled(actor, settlement_pk: int, reply: dict, *, facts=None, resolu
                 insuplc_admdvs=enc.insuplc_admdvs,
             )
             _after_settled(actor, enc, settlement)
+            link_lines(enc, settlement)
             intents.intent_done(settlement.msgid, resolution or CenterIntent.Resolution.ANSWERED)
             return settlement
     except Exception as error:  # the center has settled; our books did not follow: recovery will
@@ -1067,6 +1099,7 @@ def _record_reversal(
         original.reason = reason[:300]
         original.save(update_fields=["reason", "updated_at"])
         _transition(original, Settlement.Status.REVERSED, actor)
+        FeeLine.objects.filter(settlement=original).update(settlement=None)  # SET-9: payable again
         if counter.account_balance_after is not None and original.insutype:
             from insured import services as insured_services
 

@@ -731,38 +731,23 @@ class OutpatientVisit(TrackedModel):
         return f"{self.visit_no} {self.person_id}"
 
 
-class OutpatientCharge(models.Model):
-    """An outpatient fee line (2204 feedetail): from a saved prescription item or a service item."""
+class OutpatientConsent(TrackedModel):
+    """FEE-4 at the window: the patient's signed 自费项目协议书 for a self-paid item of this visit."""
 
-    visit = models.ForeignKey(OutpatientVisit, on_delete=models.PROTECT, related_name="charges")
-    feedetl_sn = models.CharField("费用明细流水号", max_length=30, unique=True)
-    prescription_item = models.ForeignKey(
-        "prescriptions.PrescriptionItem", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    visit = models.ForeignKey(OutpatientVisit, on_delete=models.PROTECT, related_name="consents")
     hospital_item = models.ForeignKey(
-        "drug_catalog.HospitalItem", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "drug_catalog.HospitalItem", verbose_name="项目", on_delete=models.PROTECT, related_name="+"
     )
-    med_list_codg = models.CharField("医保目录编码", max_length=50, blank=True)
-    name = models.CharField("名称", max_length=200)
-    insurance_class = models.CharField("医保类别", max_length=1, blank=True)
-    b_self_pay_ratio = models.DecimalField(
-        "乙类自付比例", max_digits=5, decimal_places=4, null=True, blank=True
-    )
-    price_cap = models.DecimalField("支付标准", max_digits=14, decimal_places=4, null=True, blank=True)
-    quantity = models.DecimalField("数量", max_digits=12, decimal_places=4)
-    unit_price = models.DecimalField("单价", max_digits=14, decimal_places=4)
-    amount = models.DecimalField("金额", **MONEY)
-    self_pay_reason = models.CharField("全自费原因", max_length=20, blank=True)
-    charged_at = models.DateTimeField("时间")
-    uploaded = models.BooleanField("已上传中心（2204）", default=False)
-    upload_msgid = models.CharField(
-        "上传报文ID", max_length=30, blank=True, help_text="已发送、待中心确认的 2204 报文（issue 16）"
-    )
+    reason = models.CharField("自费原因", max_length=200, blank=True)
+    signer = models.CharField("签字人", max_length=50, help_text="患者本人或其亲属")
+    signed_at = models.DateTimeField("签字时间")
 
     class Meta:
-        verbose_name = "门诊费用"
-        verbose_name_plural = "门诊费用"
-        ordering = ["visit", "id"]
+        verbose_name = "门诊自费项目协议"
+        verbose_name_plural = "门诊自费项目协议"
+        constraints = [
+            models.UniqueConstraint(fields=["visit", "hospital_item"], name="outpatient_consent_one_per_item")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.feedetl_sn} {self.name} {self.amount}"
+        return f"{self.visit_id} {self.hospital_item_id} {self.signer}"

@@ -24,11 +24,13 @@ from core.errors import ConflictError, DomainError
 from diagnoses.rules import icd10_category
 from drug_catalog import selectors as catalog_selectors
 from drug_catalog.models import CatalogItem, HospitalItem
+from fees import services as fee_services
+from fees.models import FeeLine
 from hospital.models import Department, Practitioner
 from insured.models import CardRead
 from insured.selectors import basic_enrollment
-from settlement import flow, rules
-from settlement.models import ChronicDiseaseFiling, OutpatientCharge, OutpatientVisit, Settlement
+from settlement import flow
+from settlement.models import ChronicDiseaseFiling, OutpatientConsent, OutpatientVisit, Settlement
 
 MED_TYPES = {"11": "11 普通门诊", "13": "13 急诊", "14": "14 门诊慢特病"}
 
@@ -241,29 +243,82 @@ def _price_for(code: str, on_date: datetime.date) -> tuple[HospitalItem | None, 
     return hospital_item, item
 
 
-def _charge(visit, *, name, code, item, hospital_item, quantity, unit_price, reason, prescription_item=None):
-    on_date = visit.visit_date
-    return OutpatientCharge(
-        visit=visit,
-        feedetl_sn=sequences.feedetl_sn(on_date.year),
-        prescription_item=prescription_item,
-        hospital_item=hospital_item,
-        med_list_codg=item.code if item else "",
-        name=name,
-        insurance_class=item.insurance_class if item else "",
-        b_self_pay_ratio=item.b_self_pay_ratio if item else None,
-        price_cap=item.price_cap if item else None,
-        quantity=quantity,
-        unit_price=unit_price,
-        amount=rules.money(quantity * unit_price),
-        self_pay_reason=reason,
-        charged_at=timezone.now(),
+def encounter_facts(visit: OutpatientVisit) -> fee_services.Encounter:
+    """What fees needs to know of the visit: the visit day onwards, settled or not (late lines), the
+    person's insurance and person type (SET-2 share table, as for a stay)."""
+    enrollment = basic_enrollment(visit.person, required=False)
+    settled = (
+        visit.status == OutpatientVisit.Status.SETTLED
+        or visit.settlements.filter(status__in=Settlement.ACTIVE).exists()
+    )
+    start = timezone.make_aware(datetime.datetime.combine(visit.visit_date, datetime.time.min))
+    return fee_services.Encounter(
+        outpatient=True,
+        start=start,
+        end=None,
+        covered_until=visit.visit_date if settled else None,
+        notice_day=None,
+        insutype=visit.insutype,
+        psn_type=enrollment.psn_type.code if enrollment else "",
+        visit_id=visit.pk,
     )
 
 
-def visit_add_prescription(*, actor: Any, visit: OutpatientVisit, prescription) -> list[OutpatientCharge]:
+def _judge(visit: OutpatientVisit) -> fee_services.Judge:
+    consents = set(visit.consents.values_list("hospital_item_id", flat=True))
+    return fee_services.Judge(encounter_facts(visit), consents)
+
+
+def _line(visit: OutpatientVisit, values: dict[str, Any], *, actor, prescription_item=None) -> FeeLine:
+    return FeeLine(
+        visit=visit,
+        person_id=visit.person_id,
+        feedetl_sn=sequences.feedetl_sn(values["charged_on"].year),
+        prescription_item=prescription_item,
+        ordering_department=visit.department,
+        ordering_doctor=visit.doctor,
+        executing_department=visit.department,
+        entered_by=actor if getattr(actor, "pk", None) else None,
+        **values,
+    )
+
+
+def _refused(errors: dict[str, list[str]]) -> DomainError:
+    reasons = "；".join(problem for problems in errors.values() for problem in problems)
+    return DomainError(
+        f"{len(errors)} 行费用未通过，未保存：{reasons}。",
+        code="charges_refused",
+        rule="FEE-1",
+        errors={"lines": errors},
+        status_code=422,
+    )
+
+
+def visit_consent_record(
+    *, actor: Any, visit: OutpatientVisit, hospital_item: HospitalItem, signer: str, reason: str = ""
+) -> OutpatientConsent:
+    """FEE-4: the patient's signed consent to a self-paid item, recorded before it is charged."""
+    if not signer.strip():
+        raise DomainError("请填写签字人。", code="signer_required", rule="FEE-4")
+    with transaction.atomic(durable=True):
+        consent, _ = OutpatientConsent.objects.get_or_create(
+            visit=visit,
+            hospital_item=hospital_item,
+            defaults={
+                "signer": signer.strip()[:50],
+                "reason": reason[:200],
+                "signed_at": timezone.now(),
+                "created_by": actor,
+                "updated_by": actor,
+            },
+        )
+    return consent
+
+
+def visit_add_prescription(*, actor: Any, visit: OutpatientVisit, prescription) -> list[FeeLine]:
     """Charges from a saved prescription of this patient: each line at its hospital price per minimum
-    unit (quantity × pack size); a line the doctor marked self-pay stays self-pay (FEE-4)."""
+    unit (quantity × pack size), through the same checks as a stay's (FEE-1 both ceilings, FEE-4,
+    SET-2 share for this person, RX-5..7); a line the doctor marked self-pay stays self-pay."""
     if prescription.person_id != visit.person_id or prescription.status != "issued":
         raise DomainError("只能收取该患者已开具的处方。", code="prescription_mismatch")
     if prescription.visit_type not in ("outpatient", "emergency"):
@@ -272,70 +327,104 @@ def visit_add_prescription(*, actor: Any, visit: OutpatientVisit, prescription) 
         locked = OutpatientVisit.objects.select_for_update().get(pk=visit.pk)
         if locked.status != OutpatientVisit.Status.OPEN:
             raise ConflictError("该就诊已结算或撤销。", code="visit_closed")
-        if OutpatientCharge.objects.filter(
-            visit=locked, prescription_item__prescription=prescription
-        ).exists():
+        if FeeLine.objects.filter(visit=locked, prescription_item__prescription=prescription).exists():
             raise ConflictError(
                 f"处方 {prescription.number} 已收费（FEE-3）。", code="duplicate_charge", rule="FEE-3"
             )
-        rows, missing = [], []
-        for line in prescription.items.select_related("catalog_item"):
-            hospital_item, item = _price_for(line.code, locked.visit_date)
+        judge = _judge(locked)
+        now = timezone.now()
+        rows, missing, errors = [], [], {}
+        for index, line in enumerate(prescription.items.select_related("catalog_item")):
+            hospital_item, _item = _price_for(line.code, locked.visit_date)
             if hospital_item is None:
                 missing.append(line.name)
                 continue
             units = line.quantity * (
                 line.catalog_item.pack_size if line.catalog_item.item_type in ("western", "patent") else 1
             )
-            rows.append(
-                _charge(
-                    locked,
-                    name=line.name,
-                    code=line.code,
-                    item=item,
-                    hospital_item=hospital_item,
-                    quantity=units,
-                    unit_price=hospital_item.price,
-                    reason="self_pay" if line.self_pay else "",
-                    prescription_item=line,
-                )
+            values, problems = judge.judge(
+                hospital_item=hospital_item,
+                quantity=units,
+                charged_at=now,
+                approved=line.indication_met,
+                consented_self_pay=line.self_pay,
+                consent_on_file=line.consent,
+                name=line.name,
             )
+            if problems:
+                errors[str(index)] = problems
+            else:
+                rows.append(_line(locked, values, actor=actor, prescription_item=line))
         if missing:
             raise DomainError(
                 "以下项目没有院内收费价格（目录对照），不能收费：" + "、".join(missing),
                 code="no_price",
                 rule="FEE-1",
             )
-        return OutpatientCharge.objects.bulk_create(rows)
+        if errors:
+            raise _refused(errors)
+        return FeeLine.objects.bulk_create(rows)
 
 
 def visit_add_item(
-    *, actor: Any, visit: OutpatientVisit, hospital_item: HospitalItem, quantity: Decimal
-) -> OutpatientCharge:
-    """A service item (诊查费, 检查 …); an item without an approved mapping is full self-pay (FEE-1)."""
-    if quantity <= 0:
+    *,
+    actor: Any,
+    visit: OutpatientVisit,
+    hospital_item: HospitalItem,
+    quantity: Decimal,
+    unit_price: Decimal | None = None,
+    consent_signer: str = "",
+) -> FeeLine:
+    """A service item (诊查费, 检查 …) through the same checks as a stay's line; an item without an
+    approved mapping is the patient's and is not sent to the center (FEE-1). A self-paid item needs
+    the patient's consent (FEE-4): `consent_signer` records it with the line."""
+    if quantity is None or quantity <= 0:
         raise DomainError("数量须大于 0。", code="invalid_quantity")
     with transaction.atomic(durable=True):
         locked = OutpatientVisit.objects.select_for_update().get(pk=visit.pk)
         if locked.status != OutpatientVisit.Status.OPEN:
             raise ConflictError("该就诊已结算或撤销。", code="visit_closed")
-        item = None
-        if hospital_item.fund_payable_on(locked.visit_date):
-            code = hospital_item.med_list_codg
-            item = catalog_selectors.national_items_by_code([code], on_date=locked.visit_date).get(code)
-        reason = "" if item and not item.non_payable else ("fee6" if item else "unmapped")
-        charge = _charge(
-            locked,
-            name=hospital_item.name,
-            code=hospital_item.med_list_codg,
-            item=item,
-            hospital_item=hospital_item,
-            quantity=quantity,
-            unit_price=hospital_item.price,
-            reason=reason,
+        if consent_signer.strip():
+            OutpatientConsent.objects.get_or_create(
+                visit=locked,
+                hospital_item=hospital_item,
+                defaults={
+                    "signer": consent_signer.strip()[:50],
+                    "signed_at": timezone.now(),
+                    "created_by": actor,
+                    "updated_by": actor,
+                },
+            )
+        values, problems = _judge(locked).judge(
+            hospital_item=hospital_item, quantity=quantity, charged_at=timezone.now(), unit_price=unit_price
         )
-        charge.save()
-        return charge
+        if problems:
+            raise _refused({"0": problems})
+        line = _line(locked, values, actor=actor)
+        line.save()
+        return line
+
+
+def visit_charge_refund(
+    *, actor: Any, line: FeeLine, reason: str, quantity: Decimal | None = None
+) -> FeeLine:
+    """退费 of an outpatient line: a counter-line, partial and repeated, never beyond what was charged;
+    a settled visit's line is refused with the way forward (reverse the settlement, SET-9)."""
+    if not reason.strip():
+        raise DomainError("退费须填写原因。", code="reason_required")
+    with transaction.atomic(durable=True):
+        locked = OutpatientVisit.objects.select_for_update().get(pk=line.visit_id)
+        if locked.status == OutpatientVisit.Status.CANCELLED:
+            raise ConflictError("该就诊已撤销。", code="visit_closed")
+        return fee_services.line_refund(
+            actor=actor,
+            line=line,
+            quantity=quantity,
+            reason=reason,
+            next_sn=sequences.feedetl_sn,
+            covered_until=encounter_facts(locked).covered_until,
+            settled_label=f"（门诊 {locked.visit_no}）",
+        )
 
 
 def visit_pre_settle(

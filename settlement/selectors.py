@@ -242,37 +242,15 @@ class StayFacts:
         return self.version.deductible_period == DeductiblePeriod.PER_YEAR
 
 
-def _catalog_terms(codes: set[str], on_date: datetime.date, insutype: str, psn_type: str) -> dict[str, dict]:
-    """Per national code: class, payment standard and SET-2 class-B share, in two queries."""
-    from drug_catalog.selectors import b_self_pay_ratios, national_items_by_code
-
-    items = national_items_by_code(codes, on_date=on_date)
-    ratios = b_self_pay_ratios(items.values(), insutype=insutype, psn_type=psn_type, on_date=on_date)
-    return {
-        code: {"class": item.insurance_class, "price_cap": item.price_cap, "b_ratio": ratios[item.pk]}
-        for code, item in items.items()
-    }
-
-
-def _terms_by_line_date(rows, insutype: str, psn_type: str) -> dict[tuple[datetime.date, str], dict]:
-    """Catalog terms as of each line's own date (issue 18 item 5): one look-up per distinct date."""
-    codes_by_day: dict[datetime.date, set[str]] = {}
-    for row in rows:
-        if row["code"]:
-            codes_by_day.setdefault(row["day"], set()).add(row["code"])
-    terms = {}
-    for day, codes in codes_by_day.items():
-        for code, term in _catalog_terms(codes, day, insutype, psn_type).items():
-            terms[(day, code)] = term
-    return terms
-
-
-def stay_fee_lines(stay, *, covers_to: datetime.date, insutype: str, psn_type: str) -> list[rules.FeeLine]:
-    """The stay's unsettled charges as engine lines: refunds netted against their originals,
-    self-paid lines (FEE-1/FEE-6/ADM-10 …) as not payable, catalog terms as of each line's date.
-
-    This is the one place where stored charge lines become engine lines."""
-    from admission.models import ChargeLine
+def stay_fee_lines(
+    stay, *, covers_to: datetime.date, insutype: str = "", psn_type: str = ""
+) -> list[rules.FeeLine]:
+    """The stay's unsettled lines as engine lines, with the terms stored on each line at entry
+    (flow.engine_lines: the catalog as of the line's date, never the settlement day's); lines kept out
+    of the upload (unmapped, FEE-1) are the patient's outside the center's settlement and are left out
+    here as they are of the declared total."""
+    from fees.models import FeeLine
+    from settlement import flow
     from settlement.models import Settlement
 
     settled_to = (
@@ -281,59 +259,21 @@ def stay_fee_lines(stay, *, covers_to: datetime.date, insutype: str, psn_type: s
         .values_list("covers_to", flat=True)
         .first()
     )
-    rows = ChargeLine.objects.filter(stay=stay, charged_on__lte=covers_to)
+    rows = FeeLine.objects.filter(stay=stay, charged_on__lte=covers_to).exclude(
+        upload_status=FeeLine.UploadStatus.NOT_SENT
+    )
     if settled_to:
         rows = rows.filter(charged_on__gt=settled_to)
-    rows = [
-        {"sn": sn, "init": init, "quantity": q, "price": p, "class": k, "reason": r, "code": c, "day": d}
-        for sn, init, q, p, k, r, c, d in rows.values_list(
-            "feedetl_sn",
-            "init_feedetl_sn",
-            "quantity",
-            "unit_price",
-            "insurance_class",
-            "self_pay_reason",
-            "med_list_codg",
-            "charged_on",
-        )
-    ]
-    refunded: dict[str, Decimal] = {}
-    for row in rows:
-        if row["init"]:
-            refunded[row["init"]] = refunded.get(row["init"], Decimal(0)) + row["quantity"]  # negative
-    terms = _terms_by_line_date(rows, insutype, psn_type)
-    lines = []
-    for row in rows:
-        if row["init"]:
-            continue
-        net = row["quantity"] + refunded.get(row["sn"], Decimal(0))
-        if net <= 0:
-            continue
-        term = terms.get((row["day"], row["code"]))
-        if row["reason"] or term is None or not row["class"]:
-            lines.append(
-                rules.FeeLine(rules.InsuranceClass.C, quantity=net, unit_price=row["price"], not_payable=True)
-            )
-            continue
-        lines.append(
-            rules.FeeLine(
-                rules.InsuranceClass(term["class"]),
-                quantity=net,
-                unit_price=row["price"],
-                b_self_pay_ratio=term["b_ratio"],
-                price_cap=term["price_cap"],
-            )
-        )
-    return lines
+    return flow.engine_lines(rows.order_by("id"))
 
 
 def stay_charges_total(stay) -> Decimal:
     """Everything charged to the stay (refund lines are negative), to the cent."""
     from django.db.models import Sum
 
-    from admission.models import ChargeLine
+    from fees.models import FeeLine
 
-    return rules.money(ChargeLine.objects.filter(stay=stay).aggregate(total=Sum("amount"))["total"] or 0)
+    return rules.money(FeeLine.objects.filter(stay=stay).aggregate(total=Sum("amount"))["total"] or 0)
 
 
 def _active_settlements():
@@ -552,19 +492,12 @@ def visit_settlement_facts(visit, *, use_personal_account: bool = True) -> StayF
         visit.person, visit.insutype, version, visit.visit_date
     )
     policy = replace(policy, deductible=standard)
-    lines = [
-        rules.FeeLine(
-            rules.InsuranceClass(c.insurance_class)
-            if c.insurance_class and not c.self_pay_reason
-            else rules.InsuranceClass.C,
-            quantity=c.quantity,
-            unit_price=c.unit_price,
-            b_self_pay_ratio=c.b_self_pay_ratio,
-            price_cap=c.price_cap,
-            not_payable=bool(c.self_pay_reason),
-        )
-        for c in visit.charges.all()
-    ]
+    from fees.models import FeeLine
+    from settlement import flow
+
+    lines = flow.engine_lines(
+        visit.charges.exclude(upload_status=FeeLine.UploadStatus.NOT_SENT).order_by("id")
+    )
     has_account = enrollment is not None and enrollment.insutype.has_personal_account
     balance = enrollment.balance if has_account else None
     result = rules.settle(

@@ -155,7 +155,7 @@ def stay_settle_self_pay(*, actor: Any, stay: Stay, idempotency_key: str, reason
                 raise ConflictError(
                     "该住院已结算，不能重复结算（SET-9）。", code="already_settled", rule="SET-9"
                 )
-            total = flow.unsettled_total(enc, covers_to)
+            total = flow.unsettled_total(enc, covers_to, sent_only=False)  # the patient pays it all
             settlement = Settlement.objects.create(
                 kind=Settlement.Kind.INPATIENT,
                 mode=Settlement.Mode.SELF_PAY,
@@ -180,6 +180,7 @@ def stay_settle_self_pay(*, actor: Any, stay: Stay, idempotency_key: str, reason
                 created_by=actor,
                 updated_by=actor,
             )
+            flow.link_lines(enc, settlement)
             from admission import services as admission_services
 
             admission_services.stay_mark_settled(actor=actor, stay_id=locked.pk)

@@ -294,6 +294,9 @@ class PolicyInForceForm(forms.Form):
 class OutpatientItemForm(forms.Form):
     hospital_item = ItemChoice(label="项目")
     quantity = Quantity(label="数量", required=False)
+    consent_signer = forms.CharField(
+        label="自费项目协议书签字人（FEE-4）", max_length=50, required=False, strip=True
+    )
 
 
 class OutpatientRegisterForm(forms.Form):
@@ -683,6 +686,7 @@ def outpatient_visit(request: HttpRequest, pk: int) -> HttpResponse:
                     visit=visit,
                     hospital_item=item,
                     quantity=form.cleaned_data["quantity"] or Decimal(1),
+                    consent_signer=form.cleaned_data["consent_signer"],
                 )
                 messages.success(request, f"已收费：{item.name}。")
             elif action == "settle":

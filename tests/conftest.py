@@ -41,6 +41,7 @@ MIGRATION_SEEDS = [
     ("audit.AuditRule", {"code": "FEE-5"}, "audit.migrations.0004_seed_pattern_rules"),
     ("admission.DailyItemGroup", {}, "admission.migrations.0007_fee3_daily_item_groups"),
     ("core.CalendarDay", {}, "core.migrations.0002_calendar_days"),
+    ("fees.PlausibilityBound", {}, "fees.migrations.0003_seed_plausibility_bounds"),
 ]
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from admission.models import (
-    ChargeLine,
     InsuranceRegistration,
     LeaveRequest,
     MedType,
@@ -15,6 +14,7 @@ from admission.models import (
     WardRound,
 )
 from core.forms import PlainDecimalSerializerField
+from fees.models import FeeLine
 from insured.selectors import mask_certno
 
 
@@ -265,7 +265,7 @@ class ChargeLineSerializer(serializers.ModelSerializer):
     bilg_dr_codg = serializers.CharField(source="ordering_doctor.insurance_code")
 
     class Meta:
-        model = ChargeLine
+        model = FeeLine
         fields = [
             "id",
             "feedetl_sn",

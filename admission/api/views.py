@@ -14,12 +14,13 @@ from rest_framework.views import APIView
 
 from admission import access, charges, selectors, services
 from admission.api import serializers as s
-from admission.models import ChargeLine, InsuranceRegistration, LeaveRequest, Order, Stay, StayReview
+from admission.models import InsuranceRegistration, LeaveRequest, Order, Stay, StayReview
 from core.api.permissions import role_permission
 from core.api.query import query_date, query_year
 from core.errors import DomainError
 from core.roles import Role
 from drug_catalog.models import HospitalItem
+from fees.models import FeeLine
 from hospital.models import Bed, Department, Practitioner, Ward
 from insured.models import CardRead, InsuredPerson
 
@@ -337,7 +338,7 @@ class ChargeApi(StayActionApi):
 
     @extend_schema(responses=s.ChargeLineSerializer(many=True), summary="费用明细")
     def get(self, request: Request, pk: int) -> Response:
-        lines = ChargeLine.objects.filter(stay=self.stay(pk)).select_related(
+        lines = FeeLine.objects.filter(stay=self.stay(pk)).select_related(
             "order", "hospital_item", "ordering_department", "ordering_doctor"
         )
         return Response(s.ChargeLineSerializer(lines, many=True).data)
@@ -396,7 +397,7 @@ class RefundApi(APIView):
         request=s.RefundSerializer, responses={201: s.ChargeLineSerializer}, summary="退费（负数冲销行）"
     )
     def post(self, request: Request, charge_id: int) -> Response:
-        line = get_object_or_404(ChargeLine, pk=charge_id)
+        line = get_object_or_404(FeeLine, pk=charge_id)
         access.require_stay(request.user, line.stay, Role.CLERK, Role.NURSE)
         body = s.RefundSerializer(data=request.data)
         body.is_valid(raise_exception=True)

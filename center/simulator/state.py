@@ -319,11 +319,19 @@ class CenterState:
             Decimal("0"),
         )
 
+    def _item(self, fee: dict[str, Any]) -> dict[str, Any] | None:
+        """The center's own catalog entry for the line, None when the line is the patient's: out of the
+        catalog, or hosp_appr_flag 2 (审批不通过), or a restricted item (lmt_used_flag 1) without 1
+        (CENTER-INTERFACE part 2 §P2.1, 1.3)."""
+        item = self.catalog.get(fee["med_list_codg"])
+        appr = fee.get("appr", "")
+        if item is None or appr == "2" or (str(item.get("lmt_used_flag", "0")) == "1" and appr != "1"):
+            return None
+        return item
+
     def _parts(self, fee: dict[str, Any], cnt: Decimal | None = None) -> tuple[Decimal, ...]:
         return engine.line_parts(
-            cnt=fee["cnt"] if cnt is None else cnt,
-            pric=fee["pric"],
-            item=self.catalog.get(fee["med_list_codg"]),
+            cnt=fee["cnt"] if cnt is None else cnt, pric=fee["pric"], item=self._item(fee)
         )
 
     # --- transactions ---
@@ -442,9 +450,11 @@ class CenterState:
                 "settled_by": None,
                 "batch": str(raw.get("chrg_bchno") or ""),
                 "time": str(raw.get("fee_ocur_time") or ""),
+                "appr": str(raw.get("hosp_appr_flag") or ""),
             }
             _, own, over, share, scope = self._parts(fee)
-            item = self.catalog.get(fee["med_list_codg"])
+            listed = self.catalog.get(fee["med_list_codg"])
+            item = self._item(fee)
             staged[(visit.mdtrt_id, sn)] = (visit, fee)
             sign = fee["sign"]
             results.append(
@@ -461,10 +471,12 @@ class CenterState:
                     "overlmt_amt": _fmt(sign * over),
                     "preselfpay_amt": _fmt(sign * share),
                     "inscp_scp_amt": _fmt(sign * scope),
-                    "chrgitm_lv": CLASS_LEVEL[item["class"]] if item else "03",
+                    "chrgitm_lv": CLASS_LEVEL[listed["class"]] if listed else "03",
                     "med_chrgitm_type": "",
-                    "lmt_used_flag": "0",
-                    "memo": "" if item else "目录外项目，全额自费",
+                    "lmt_used_flag": str(listed.get("lmt_used_flag", "0")) if listed else "0",
+                    "memo": ""
+                    if item
+                    else ("目录外项目，全额自费" if listed is None else "医院审批不通过或未审批，全额自费"),
                 }
             )
         for (_, sn), (visit, fee) in staged.items():

@@ -17,29 +17,39 @@ from core.errors import DomainError
 from core.forms import PlainDecimalSerializerField
 from core.roles import Role
 from drug_catalog.models import HospitalItem
+from fees.models import FeeLine
 from hospital.models import Department, Practitioner
 from insured.models import CardRead
 from prescriptions.models import Prescription
 from settlement import outpatient, rules
 from settlement.api.window import IDEMPOTENCY, SettlementSerializer, _key, _money
-from settlement.models import OutpatientCharge, OutpatientVisit
+from settlement.models import OutpatientVisit
 
 WINDOW = role_permission(Role.CLERK, read_roles=(Role.OFFICE,))
 
 
 class ChargeSerializer(serializers.ModelSerializer):
     class Meta:
-        model = OutpatientCharge
+        model = FeeLine
         fields = [
             "id",
             "feedetl_sn",
+            "init_feedetl_sn",
+            "charged_on",
             "name",
             "med_list_codg",
             "insurance_class",
+            "b_self_pay_ratio",
             "quantity",
             "unit_price",
             "amount",
+            "full_self_pay_amount",
+            "over_limit_amount",
+            "pre_self_pay_amount",
+            "in_scope_amount",
             "self_pay_reason",
+            "hosp_appr_flag",
+            "upload_status",
         ]
 
 
@@ -80,6 +90,16 @@ class PrescriptionRefSerializer(serializers.Serializer):
 class ItemSerializer(serializers.Serializer):
     item_code = serializers.CharField(max_length=150, help_text="院内项目编码")
     quantity = PlainDecimalSerializerField(max_digits=12, decimal_places=4, default=Decimal(1))
+    consent_signer = serializers.CharField(
+        max_length=50, required=False, allow_blank=True, default="", help_text="自费项目协议书签字人（FEE-4）"
+    )
+
+
+class RefundSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200)
+    quantity = PlainDecimalSerializerField(
+        max_digits=12, decimal_places=4, required=False, allow_null=True, help_text="不填则退全部可退数量"
+    )
 
 
 class SettleSerializer(serializers.Serializer):
@@ -149,9 +169,34 @@ class VisitItemApi(APIView):
         body.is_valid(raise_exception=True)
         item = _found(HospitalItem, "院内项目不存在。", medins_list_codg=body.validated_data["item_code"])
         charge = outpatient.visit_add_item(
-            actor=request.user, visit=visit, hospital_item=item, quantity=body.validated_data["quantity"]
+            actor=request.user,
+            visit=visit,
+            hospital_item=item,
+            quantity=body.validated_data["quantity"],
+            consent_signer=body.validated_data["consent_signer"],
         )
         return Response(ChargeSerializer(charge).data, status=status.HTTP_201_CREATED)
+
+
+class VisitChargeRefundApi(APIView):
+    permission_classes = [role_permission(Role.CLERK)]
+
+    @extend_schema(
+        request=RefundSerializer,
+        responses={201: ChargeSerializer},
+        summary="门诊退费（冲销行，可部分、多次，不超过已收数量）",
+    )
+    def post(self, request: Request, pk: int, charge_id: int) -> Response:
+        line = get_object_or_404(FeeLine, pk=charge_id, visit_id=pk)
+        body = RefundSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        refund = outpatient.visit_charge_refund(
+            actor=request.user,
+            line=line,
+            reason=body.validated_data["reason"],
+            quantity=body.validated_data.get("quantity"),
+        )
+        return Response(ChargeSerializer(refund).data, status=status.HTTP_201_CREATED)
 
 
 class VisitPreSettleApi(APIView):

@@ -29,6 +29,11 @@ outpatient_urlpatterns = [
         "<int:pk>/prescriptions/", outpatient.VisitPrescriptionApi.as_view(), name="api-visit-prescriptions"
     ),
     path("<int:pk>/items/", outpatient.VisitItemApi.as_view(), name="api-visit-items"),
+    path(
+        "<int:pk>/charges/<int:charge_id>/refund/",
+        outpatient.VisitChargeRefundApi.as_view(),
+        name="api-visit-charge-refund",
+    ),
     path("<int:pk>/pre-settle/", outpatient.VisitPreSettleApi.as_view(), name="api-visit-pre-settle"),
     path("<int:pk>/settle/", outpatient.VisitSettleApi.as_view(), name="api-visit-settle"),
 ]

@@ -19,8 +19,9 @@ from django.test import Client
 from django.utils import timezone
 
 from admission import services
-from admission.models import ChargeLine, LeaveRequest, Order, Stay
+from admission.models import LeaveRequest, Order, Stay
 from core.roles import Role
+from fees.models import FeeLine
 from hospital.models import Practitioner
 from tests.admission.factories import (
     Hospital,
@@ -90,7 +91,7 @@ def _order(stay: Stay) -> Order:
     return stay.orders.get()
 
 
-def _line(stay: Stay) -> ChargeLine:
+def _line(stay: Stay) -> FeeLine:
     return stay.charges.get()
 
 

@@ -8,8 +8,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from admission.models import ChargeLine, Stay
+from admission.models import Stay
 from core.roles import Role
+from fees.models import FeeLine
 from tests.admission.factories import confirmed_read, make_catalog_items, make_codes, make_hospital
 from tests.factories import PractitionerFactory, UserFactory
 from tests.insured.factories import make_person
@@ -81,7 +82,7 @@ def test_admit_charge_list_and_discharge_through_the_api(center):
     assert refused.status_code == 422
     body = refused.json()
     assert list(body["errors"]["lines"]) == ["2"] and "FEE-4" in body["errors"]["lines"]["2"][0]
-    assert not ChargeLine.objects.exists()
+    assert not FeeLine.objects.exists()
 
     consent = post(
         clerk,

@@ -9,8 +9,9 @@ from django.test import Client
 from django.utils import timezone
 
 from admission import charges, services
-from admission.models import ChargeLine, DailyListAcknowledgement, Stay, StayReview
+from admission.models import DailyListAcknowledgement, Stay, StayReview
 from core.roles import Role
+from fees.models import FeeLine
 from insured.rules import reader_mac
 from tests.admission.factories import admit, make_catalog_items, make_codes, make_hospital, order
 from tests.browser import login
@@ -188,7 +189,7 @@ def test_clerk_reads_card_admits_charges_prints_daily_list_and_discharges(page, 
     page.press("#order-filter", "Enter")
     page.press("#charge-quantity", "Enter")
     page.wait_for_selector("#charges table td:has-text('CT 平扫')")
-    assert ChargeLine.objects.filter(stay=stay).count() == 2
+    assert FeeLine.objects.filter(stay=stay).count() == 2
     page.screenshot(path=str(artifacts_dir / "admission-stay-charges.png"), full_page=True)
 
     day = timezone.localdate().isoformat()

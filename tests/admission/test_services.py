@@ -9,10 +9,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from admission import charges, selectors, services
-from admission.models import ChargeLine, MedicalRecord, Stay, StayReview, TraumaReport, WardRound
+from admission.models import MedicalRecord, Stay, StayReview, TraumaReport, WardRound
 from core.errors import DomainError
+from fees.models import FeeLine
 from tests.admission.factories import (
     admit,
     charge,
@@ -246,7 +248,8 @@ def test_fee1_price_above_bureau_price_refused_above_cap_splits(hospital, items)
     )
     [line] = charge(hospital, stay, bed_order, "2")
     assert line.amount == Decimal("80.00") and line.over_limit_amount == Decimal("10.00")
-    assert line.self_pay_reason == "" and line.insurance_class == "A"
+    # the line is fund-paid but for its over-limit part, which is the patient's (FEE-1)
+    assert line.self_pay_reason == "over_limit" and line.insurance_class == "A"
 
 
 def test_unmapped_and_class_c_items_are_self_pay_with_consent(hospital, items):
@@ -278,7 +281,7 @@ def test_batch_is_all_or_nothing_with_per_line_errors(hospital, items):
             ],
         )
     assert list(refused.value.errors["lines"]) == ["1"]
-    assert not ChargeLine.objects.exists()
+    assert not FeeLine.objects.exists()
 
 
 def test_duplicates_refused_and_refund_is_a_counter_line(hospital, items):
@@ -412,7 +415,7 @@ def test_adm5_absence_during_an_approved_leave_is_not_counted(hospital):
 def test_fee3_bed_charged_twice_on_one_day_is_refused(hospital, items):
     """FEE-3 (004 第九条 杜绝重复收费): the bed (001102…) once a day per stay — a second order's bed on
     the same day is refused, the next day is fine, and after a refund the day can be charged again."""
-    stay = admit(hospital)
+    stay = admit(hospital, admitted_at=timezone.now() - datetime.timedelta(days=3))
     first = order(hospital, stay, items["H-BED"])
     second = order(hospital, stay, items["H-BED"])
     day1 = stay.admitted_at + datetime.timedelta(hours=2)

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from admission.models import ChargeLine, MedicalRecord, Order, Stay, StayDiagnosis, WardRound
+from admission.models import MedicalRecord, Order, Stay, StayDiagnosis, WardRound
 from audit.models import ExamResult, StockMovement
 from drug_catalog.models import CatalogItem, CatalogVersion, HospitalItem
+from fees.models import FeeLine
 from insured.models import CardRead
 from settlement.models import Settlement
 from tests.admission.factories import make_catalog_items
@@ -112,17 +113,23 @@ def make_order(
 def charge(
     w: World, stay: Stay, item: str, when: datetime.datetime, *, qty="1", price=None, order=None,
     over_limit="0", self_pay_reason="", refund_of=None,
-) -> ChargeLine:  # fmt: skip
+) -> FeeLine:  # fmt: skip
     hospital_item = w.items[item]
     price = Decimal(price if price is not None else hospital_item.price)
     qty = Decimal(qty)
     n = next(_serial)
-    return ChargeLine.objects.create(
-        stay=stay, feedetl_sn=f"FD{n:08d}", init_feedetl_sn=refund_of.feedetl_sn if refund_of else "",
+    amount = (qty * price).quantize(Decimal("0.01"))
+    # fees.FeeLine's split adds up to the amount: a self-paid line fully, else over-limit + in scope
+    full = amount if self_pay_reason else Decimal("0.00")
+    over = Decimal("0.00") if self_pay_reason else Decimal(over_limit)
+    return FeeLine.objects.create(
+        stay=stay, person_id=stay.person_id, feedetl_sn=f"FD{n:08d}",
+        init_feedetl_sn=refund_of.feedetl_sn if refund_of else "",
         order=order or (refund_of.order if refund_of else make_order(w, stay, item)),
-        hospital_item=hospital_item,
+        hospital_item=hospital_item, name=hospital_item.name,
         med_list_codg=hospital_item.med_list_codg, item_type="service", quantity=qty, unit_price=price,
-        amount=(qty * price).quantize(Decimal("0.01")), over_limit_amount=Decimal(over_limit),
+        amount=amount, full_self_pay_amount=full, over_limit_amount=over,
+        in_scope_amount=amount - full - over,
         self_pay_reason=self_pay_reason, charged_at=when, charged_on=when.astimezone(TZ).date(),
         ordering_department=w.department, ordering_doctor=w.doctor, executing_department=w.department,
     )  # fmt: skip
@@ -165,7 +172,7 @@ def stock_move(w: World, item: str, direction: str, qty: str, when: datetime.dat
     )  # fmt: skip
 
 
-def exam_result(line: ChargeLine, positive: bool) -> ExamResult:
+def exam_result(line: FeeLine, positive: bool) -> ExamResult:
     return ExamResult.objects.create(
         feedetl_sn=line.feedetl_sn,
         positive=positive,

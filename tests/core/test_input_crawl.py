@@ -20,8 +20,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from admission import services as admission_services
-from admission.models import ChargeLine
 from core.roles import Role
+from fees.models import FeeLine
 from insured import services as insured_services
 from insured.models import RosterImport
 from tests.admission.factories import (
@@ -169,7 +169,8 @@ def _world(role: Role) -> tuple[Client, dict]:
         "role": role.value,
         "day": timezone.localtime(stay.admitted_at).date().isoformat(),
         "psn_no": person.psn_no,
-        "charge_id": ChargeLine.objects.filter(stay=stay).first().pk,
+        "person_id": person.pk,
+        "charge_id": FeeLine.objects.filter(stay=stay).first().pk,
         "registration_id": registration.pk if registration else MISSING,
         "leave_id": leave.pk,
         "settlement_id": MISSING,

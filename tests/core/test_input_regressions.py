@@ -9,8 +9,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from admission.models import ChargeLine, Order
+from admission.models import Order
 from core.roles import Role
+from fees.models import FeeLine
 from insured.models import Sanction
 from tests.admission.factories import admit, make_catalog_items, make_hospital, order
 from tests.factories import PractitionerFactory, UserFactory
@@ -89,7 +90,7 @@ def test_charge_entry_refuses_1e3_bed_days_and_keeps_the_entry(ward, quantity):
     assert "请输入普通数字" in html or "确保该值小于或等于" in html
     assert f'value="{quantity}"' in html
     assert f'value="{bed_order.pk}" data-keys' in html and "selected" in html
-    assert not ChargeLine.objects.filter(stay=stay).exists()
+    assert not FeeLine.objects.filter(stay=stay).exists()
 
 
 def test_charge_entry_full_width_quantity_is_read_as_digits(ward):
@@ -101,7 +102,7 @@ def test_charge_entry_full_width_quantity_is_read_as_digits(ward):
         f"/admission/{stay.pk}/charges/", {"order": bed_order.pk, "quantity": "２", "charged_at": when}
     )
     assert response.status_code == 302
-    assert ChargeLine.objects.get(stay=stay).quantity == 2
+    assert FeeLine.objects.get(stay=stay).quantity == 2
 
 
 def test_charge_entry_without_an_order_or_with_a_foreign_one_is_a_field_error(ward):

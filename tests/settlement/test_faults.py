@@ -19,10 +19,11 @@ from django.utils import timezone
 
 from admission import charges
 from admission import services as admission_services
-from admission.models import ChargeLine, Stay
+from admission.models import Stay
 from center.client import CenterError
 from center.models import CenterExchange, CenterIntent
 from core.errors import DomainError
+from fees.models import FeeLine
 from settlement import flow, recovery, services
 from settlement.books import books_agree
 from settlement.models import Settlement
@@ -252,11 +253,11 @@ def test_lost_2301_reply_lines_are_not_sent_twice(center):
     center.fault(infno="2301", **LOST)
     with pytest.raises(CenterError):
         services.fees_upload(actor=hospital.clerk, stay=stay)
-    sent = ChargeLine.objects.filter(stay=stay).exclude(upload_msgid="")
-    assert sent.count() == 3 and not ChargeLine.objects.filter(stay=stay, upload_status="uploaded").exists()
+    sent = FeeLine.objects.filter(stay=stay).exclude(upload_msgid="")
+    assert sent.count() == 3 and not FeeLine.objects.filter(stay=stay, upload_status="uploaded").exists()
     settled = services.stay_settle(actor=hospital.clerk, stay=stay, idempotency_key="up-1")
     assert settled.total == D("720.00")
-    assert ChargeLine.objects.filter(stay=stay, upload_status="uploaded").count() == 3
+    assert FeeLine.objects.filter(stay=stay, upload_status="uploaded").count() == 3
     assert CenterExchange.objects.filter(infno="2301").count() == 1  # never re-sent
     state = center.state()["visits"][settled.mdtrt_id]
     assert state["fees"] == 3
