@@ -22,7 +22,6 @@ LAUNCH_ARGS = [
     "--disable-gpu",
     "--no-first-run",
     "--disable-dev-shm-usage",
-    "--lang=zh-CN",  # date and time controls as a Chinese desktop shows them (not 12/01/2026, 06:15 AM)
 ]
 
 
