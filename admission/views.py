@@ -33,7 +33,7 @@ from admission.forms import (
 )
 from admission.models import LeaveRequest, MedType, Order, Stay, StayReview, TraumaReport
 from core.errors import DomainError
-from core.forms import first_error
+from core.forms import first_error, keep_refused, keep_typed
 from core.permissions import role_required
 from core.roles import Role, has_role
 from core.text import name_keys
@@ -66,9 +66,16 @@ def _chosen(model, pk: int | None, label: str):
     return found
 
 
-def _refused(request: HttpRequest, form, back: HttpResponse) -> HttpResponse:
+def _refused(request: HttpRequest, form, back: HttpResponse, key: str) -> HttpResponse:
+    """An inline form's validation error: the banner, and what was typed with the error beside its
+    field when the page comes back ({% kept_form key %} in the template)."""
     messages.error(request, f"未保存：{first_error(form)}")
+    keep_refused(request, form, key)
     return back
+
+
+def _posted(request: HttpRequest, *names: str) -> dict[str, str]:
+    return {name: request.POST.get(name, "") for name in names}
 
 
 # --- clerk ----------------------------------------------------------------------------------
@@ -284,10 +291,16 @@ def _stay_page(request: HttpRequest, stay: Stay, *, status: int = 200, **forms: 
     return render(request, "admission/stay.html", context, status=status)
 
 
-def _action(request: HttpRequest, stay: Stay, call, success: str, anchor: str = "") -> HttpResponse:
+def _action(
+    request: HttpRequest, stay: Stay, call, success: str, anchor: str = "", keep: str = ""
+) -> HttpResponse:
+    """Run a service for the stay page; a refusal is a banner, and the form `keep` (if named) comes
+    back as typed."""
     try:
         result = call()
     except DomainError as error:
+        if keep:
+            keep_typed(request, keep, dict(request.POST.items()))
         detail = error.errors.get("lines") or error.errors.get("missing")
         messages.error(request, error.message)
         if isinstance(detail, dict):
@@ -336,7 +349,7 @@ def charge_refund(request: HttpRequest, pk: int, charge_id: int) -> HttpResponse
     line = get_object_or_404(FeeLine, pk=charge_id, stay=stay)
     form = RefundForm(request.POST)
     if not form.is_valid():
-        return _refused(request, form, _back(request, stay, "#charges"))
+        return _refused(request, form, _back(request, stay, "#charges"), f"refund-{line.pk}")
     return _action(
         request,
         stay,
@@ -348,6 +361,7 @@ def charge_refund(request: HttpRequest, pk: int, charge_id: int) -> HttpResponse
         ),
         f"已退费（冲销 {line.feedetl_sn}）。",
         "#charges",
+        keep=f"refund-{line.pk}",
     )
 
 
@@ -357,7 +371,7 @@ def consent_add(request: HttpRequest, pk: int) -> HttpResponse:
     stay = access.stay_or_403(request.user, pk, *CHARGERS)
     form = ConsentForm(request.POST)
     if not form.is_valid():
-        return _refused(request, form, _back(request, stay, "#charges"))
+        return _refused(request, form, _back(request, stay, "#consent"), "consent")
     item = form.cleaned_data["hospital_item"]
     return _action(
         request,
@@ -371,6 +385,7 @@ def consent_add(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         f"已登记自费项目协议书：{item.name}。",
         "#charges",
+        keep="consent",
     )
 
 
@@ -400,12 +415,13 @@ def custody(request: HttpRequest, pk: int) -> HttpResponse:
     stay = get_object_or_404(Stay, pk=pk)
     form = CustodyForm(request.POST)
     if not form.is_valid():
-        return _refused(request, form, _back(request, stay))
+        return _refused(request, form, _back(request, stay), "custody")
     return _action(
         request,
         stay,
         lambda: services.custody_record(actor=request.user, stay=stay, card_no=form.cleaned_data["card_no"]),
         "已登记医保卡交存。",
+        keep="custody",
     )
 
 
@@ -426,7 +442,7 @@ def daily_list(request: HttpRequest, pk: int, day: str) -> HttpResponse:
     if request.method == "POST":
         form = SignerForm(request.POST)
         if not form.is_valid():
-            return _refused(request, form, _back(request, stay, f"daily/{the_day:%Y-%m-%d}/"))
+            return _refused(request, form, _back(request, stay, f"daily/{the_day:%Y-%m-%d}/"), "daily-signer")
         return _action(
             request,
             stay,
@@ -435,6 +451,7 @@ def daily_list(request: HttpRequest, pk: int, day: str) -> HttpResponse:
             ),
             f"{the_day:%Y-%m-%d} 清单已签字确认。",
             f"daily/{the_day:%Y-%m-%d}/",
+            keep="daily-signer",
         )
     days = selectors.charge_days(stay)
     return render(
@@ -580,7 +597,8 @@ def reviews(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ReviewForm(request.POST)
         if not form.is_valid():
-            return _refused(request, form, redirect("admission:reviews"))
+            key = f"review-{_pk(request.POST.get('review'))}"
+            return _refused(request, form, redirect("admission:reviews"), key)
         review = form.cleaned_data["review"]
         try:
             services.review_decide(
@@ -591,6 +609,7 @@ def reviews(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as error:
             messages.error(request, error.message)
+            keep_typed(request, f"review-{review.pk}", _posted(request, "reason"))
         else:
             messages.success(request, f"{review.stay.ipt_no} {review.get_kind_display()}：已审核。")
         return redirect("admission:reviews")
@@ -623,7 +642,7 @@ def trauma_decide(request: HttpRequest, pk: int) -> HttpResponse:
     stay = get_object_or_404(Stay, pk=pk)
     form = TraumaDecisionForm(request.POST)
     if not form.is_valid():
-        return _refused(request, form, redirect("admission:reviews"))
+        return _refused(request, form, redirect("admission:reviews"), f"trauma-{stay.pk}")
     try:
         services.trauma_decide(
             actor=request.user,
@@ -633,6 +652,7 @@ def trauma_decide(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as error:
         messages.error(request, error.message)
+        keep_typed(request, f"trauma-{stay.pk}", _posted(request, "decision", "reason"))
     else:
         messages.success(request, f"{stay.ipt_no} 外伤认定已记录。")
     return redirect("admission:reviews")
@@ -733,7 +753,7 @@ def leave_add(request: HttpRequest, pk: int) -> HttpResponse:
     stay = access.stay_or_403(request.user, pk, *LEAVE_ROLES)
     form = LeaveForm(request.POST)
     if not form.is_valid():
-        return _refused(request, form, _back(request, stay))
+        return _refused(request, form, _back(request, stay, "#leave"), "leave")
     data = form.cleaned_data
     return _action(
         request,
@@ -746,6 +766,8 @@ def leave_add(request: HttpRequest, pk: int) -> HttpResponse:
             reason=data["reason"],
         ),
         "已提交请假，待医师批准（ADM-6）。",
+        "#leave",
+        keep="leave",
     )
 
 
@@ -758,11 +780,18 @@ def consultation_add(request: HttpRequest, pk: int) -> HttpResponse:
     reason = request.POST.get("reason", "").strip()[:200]
     if consultant is None:
         messages.error(request, "未保存：会诊医师：请从列表中选择医师。")
+        keep_typed(
+            request,
+            "consultation",
+            _posted(request, "doctor", "reason"),
+            {"doctor": ["请从列表中选择医师。"]},
+        )
         return redirect("admission:orders", pk=pk)
     try:
         services.consultation_invite(actor=request.user, stay=stay, doctor=consultant, reason=reason)
     except DomainError as error:
         messages.error(request, error.message)
+        keep_typed(request, "consultation", _posted(request, "doctor", "reason"))
     else:
         messages.success(request, f"已邀请 {consultant.name} 会诊。")
     return redirect("admission:orders", pk=pk)
@@ -829,8 +858,9 @@ def registration_cancel(request: HttpRequest, pk: int, registration_id: int) -> 
     stay = get_object_or_404(Stay, pk=pk)
     registration = get_object_or_404(InsuranceRegistration, pk=registration_id, stay=stay)
     form = ReasonForm(request.POST)
+    key = f"registration-cancel-{registration.pk}"
     if not form.is_valid():
-        return _refused(request, form, _back(request, stay))
+        return _refused(request, form, _back(request, stay), key)
     return _action(
         request,
         stay,
@@ -838,6 +868,7 @@ def registration_cancel(request: HttpRequest, pk: int, registration_id: int) -> 
             actor=request.user, registration=registration, reason=form.cleaned_data["reason"]
         ),
         "医保登记已撤销（2404），可重新登记。",
+        keep=key,
     )
 
 

@@ -161,22 +161,13 @@ def run() -> int:
             "web": [
                 f"{bin_}/gunicorn",
                 "config.wsgi",
+                # gthread workers, unlimited request line (a long search gets Django's Chinese refusal)
+                "--config",
+                str(BASE_DIR / "config" / "gunicorn.conf.py"),
                 "--bind",
                 f"127.0.0.1:{port}",
-                "--workers",
-                "3",
-                "--threads",
-                "4",
-                "--worker-class",
-                "gthread",
                 "--access-logfile",
                 "-",
-                "--timeout",
-                "60",
-                # gunicorn's largest bounded request line (its default, 4094, refuses a long search in
-                # English); longer query strings than settings.MAX_QUERY_STRING_BYTES get a Chinese refusal.
-                "--limit-request-line",
-                "8190",
             ],
             "worker": [
                 f"{bin_}/celery",

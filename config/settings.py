@@ -215,8 +215,8 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Bounds on what a request may carry (answered in Chinese, never a server error) ---
-# gunicorn's --limit-request-line (config/devstack.py) lets a request line of up to 8190 bytes through;
-# a query string above this many bytes is refused by core.middleware with a Chinese message.
+# gunicorn lets a request line of any length through (config/gunicorn.conf.py); a query string above
+# this many bytes is refused by core.middleware with a Chinese message.
 MAX_QUERY_STRING_BYTES = env.int("MAX_QUERY_STRING_BYTES", default=4096)
 # Roster and catalog imports: the largest file accepted (the limit is named in the refusal).
 IMPORT_MAX_UPLOAD_MB = env.int("IMPORT_MAX_UPLOAD_MB", default=10)

@@ -113,6 +113,43 @@ def form_errors(form: forms.Form) -> dict[str, list[str]]:
     return {field: [str(m) for m in messages] for field, messages in form.errors.items()}
 
 
+KEPT_FORM = "_kept_form"
+KEPT_VALUE_CHARS = 2000  # a pasted essay is kept cut (the field's own bound refused it anyway)
+
+
+def keep_typed(
+    request: Any, key: str, data: dict[str, str], errors: dict[str, list[str]] | None = None
+) -> None:
+    """An inline form (a row's refund reason, the leave request on the stay page …) refused after its
+    view redirected back: what was typed and the Chinese error per field are kept in the session for
+    that page, where {% kept_form "key" as kept %} fills the form again and shows each error beside its
+    field — once (issue 19, item 1)."""
+    request.session[KEPT_FORM] = {
+        "key": key,
+        "data": {name: str(value)[:KEPT_VALUE_CHARS] for name, value in data.items()},
+        "errors": errors or {},
+    }
+
+
+def keep_refused(request: Any, form: forms.Form, key: str) -> None:
+    """keep_typed for a bound Django form: the fields as posted and the form's errors."""
+    # Every posted field, the form's and the page's own (a picker's typed text beside its hidden id).
+    data = {name: value for name, value in request.POST.items() if name != "csrfmiddlewaretoken"}
+    # Templates cannot read "__all__": the form-wide errors are kept as "form".
+    errors = {("form" if field == "__all__" else field): found for field, found in form_errors(form).items()}
+    keep_typed(request, key, data, errors)
+
+
+def take_kept(request: Any, key: str) -> dict[str, Any] | None:
+    """The kept input of form `key` (then forgotten), or None."""
+    session = getattr(request, "session", None)
+    kept = session.get(KEPT_FORM) if session is not None else None
+    if not kept or kept.get("key") != key:
+        return None
+    del session[KEPT_FORM]
+    return kept
+
+
 def first_error(form: forms.Form) -> str:
     """One line for a message banner: '字段：问题' of the first error."""
     for field, messages in form.errors.items():

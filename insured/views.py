@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError, flatten_errors
-from core.forms import ImportFileField, SearchForm, first_error
+from core.forms import ImportFileField, SearchForm, first_error, keep_refused, keep_typed
 from core.permissions import role_required
 from core.roles import Role
 from insured import selectors, services
@@ -244,11 +244,13 @@ def sanction_lift(request, pk: int):
     form = LiftForm(request.POST)
     if not form.is_valid():
         messages.error(request, f"未解除：{first_error(form)}")
+        keep_refused(request, form, f"lift-{sanction.pk}")
         return redirect("insured:person", psn_no=sanction.person.psn_no)
     try:
         services.sanction_lift(actor=request.user, sanction=sanction, reason=form.cleaned_data["reason"])
     except DomainError as exc:
         messages.error(request, exc.message)
+        keep_typed(request, f"lift-{sanction.pk}", {"reason": request.POST.get("reason", "")})
     else:
         messages.success(request, "已提前解除该违规处理，原处理期限保留在历史记录中。")
     return redirect("insured:person", psn_no=sanction.person.psn_no)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from admission.forms import ItemChoice, Quantity
 from core.errors import DomainError, flatten_errors
-from core.forms import TextField, first_error
+from core.forms import TextField, first_error, keep_refused, keep_typed
 from core.permissions import role_required
 from core.roles import Role, has_role
 from settlement import documents, rules, selectors
@@ -403,9 +403,14 @@ def _part_label(field: str) -> str:
 
 
 def _settle_action(request: HttpRequest, stay, call, success: str, visit=None) -> HttpResponse:
+    """A reason form of the settlement page (reverse, self-pay, resettle); refused, the page shows it
+    again as typed with the error beside the field ({% kept_form "reverse" settlement.pk %} …)."""
+    match = request.resolver_match
+    kept_key = "-".join([match.url_name, *(str(v) for v in match.kwargs.values())])
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, f"未办理：{first_error(form)}")
+        keep_refused(request, form, kept_key)
         if visit is not None:
             return redirect("settlement:visit", pk=visit.pk)
         return redirect("settlement:stay", pk=stay.pk)
@@ -417,6 +422,7 @@ def _settle_action(request: HttpRequest, stay, call, success: str, visit=None) -
             f"{error.message}"
             + (f"（{error.rule}）" if error.rule and error.rule not in error.message else ""),
         )
+        keep_typed(request, kept_key, {"reason": request.POST.get("reason", "")})
     else:
         messages.success(request, success)
     if visit is not None:

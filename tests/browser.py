@@ -54,3 +54,37 @@ def login(page, live_server, username: str, password: str) -> None:
     page.fill("#id_password", password)
     page.press("#id_password", "Enter")
     page.wait_for_load_state("networkidle")
+
+
+# The two screens issue 19's journeys run on: the window's desktop and a phone (查房, the office).
+SCREENS = {
+    "1366x768": {"viewport": {"width": 1366, "height": 768}},
+    "390x844": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+}
+
+
+class Screen:
+    """A page on one of SCREENS; `shot(name)` is the screenshot's path in test-artifacts/ (the phone's
+    carry the suffix -390)."""
+
+    def __init__(self, page, name: str, artifacts: Path) -> None:
+        self.page = page
+        self.name = name
+        self.phone = name == "390x844"
+        self._artifacts = artifacts
+
+    def shot(self, name: str, *, full_page: bool = True) -> str:
+        path = self._artifacts / f"{name}{'-390' if self.phone else ''}.png"
+        self.page.screenshot(path=str(path), full_page=full_page)
+        return str(path)
+
+
+@pytest.fixture(params=list(SCREENS))
+def screen(request, _browser) -> Iterator[Screen]:
+    artifacts = Path(__file__).resolve().parent.parent / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    context = _browser.new_context(locale="zh-CN", **SCREENS[request.param])
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield Screen(page, request.param, artifacts)
+    context.close()

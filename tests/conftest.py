@@ -97,7 +97,7 @@ def artifacts_dir() -> Path:
 
 
 # Browser fixtures (Playwright + Debian chromium) for tests marked `browser`.
-from tests.browser import _browser, page  # noqa: E402,F401
+from tests.browser import _browser, page, screen  # noqa: E402,F401
 
 # The simulated insurance center (a separate process) for every app's tests.
 from tests.center import center, center_simulator  # noqa: E402,F401

@@ -11,6 +11,15 @@ from core import codes
 register = template.Library()
 
 
+@register.simple_tag(takes_context=True)
+def kept_form(context: template.Context, *parts: object) -> dict | None:
+    """{% kept_form "refund" line.pk as kept %}: what was typed into that inline form before its
+    refusal ({"data": {field: text}, "errors": {field: [message]}}), or None (core.forms.keep_typed)."""
+    from core.forms import take_kept
+
+    return take_kept(context.get("request"), "-".join(str(part) for part in parts))
+
+
 @register.filter
 def class_name(code: str) -> str:
     """Catalog class A/B/C as 甲类/乙类/丙类; no class (unmapped) as 未对照."""

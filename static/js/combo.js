@@ -75,7 +75,8 @@
       shown = []; render();
       if (changed) select.dispatchEvent(new Event("change", { bubbles: true }));
     }
-    input.addEventListener("focus", () => { input.select(); search(true); });
+    let closing = null;  // the blur's pending close: cancelled when the box is focused again
+    input.addEventListener("focus", () => { clearTimeout(closing); input.select(); search(true); });
     input.addEventListener("input", () => search(false));
     input.addEventListener("keydown", (e) => {
       if (e.key === "ArrowDown") { e.preventDefault(); if (!shown.length) search(true); else { active = (active + 1) % shown.length; render(); } }
@@ -88,7 +89,10 @@
       }
       else if (e.key === "Escape") { shown = []; render(); sync(); }
     });
-    input.addEventListener("blur", () => setTimeout(() => { shown = []; render(); sync(); }, 150));
+    input.addEventListener("blur", () => {
+      clearTimeout(closing);
+      closing = setTimeout(() => { if (document.activeElement !== input) { shown = []; render(); sync(); } }, 150);
+    });
     select.addEventListener("change", sync);
     // Options replaced by htmx (free beds of a ward): show the new selection.
     select.addEventListener("htmx:afterSwap", sync);

@@ -98,9 +98,11 @@ def test_refused_save_keeps_what_was_typed_and_fixed_save_redirects():
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_doctor_composes_sees_rx2_fixes_and_saves(page, live_server, artifacts_dir):
+def test_doctor_composes_sees_rx2_fixes_and_saves(screen, live_server):
     """Issue 10 journey: pick the patient, a diagnosis by pinyin, a drug by initials; RX-2 appears
-    beside the line with the fix; reduce the quantity; the check turns green; save."""
+    beside the line with the fix; the fix in one click; the check turns green; save — at 1366×768 and
+    on a 390×844 phone (issue 19)."""
+    page = screen.page
     from diagnoses.models import DiagnosisCode
 
     make_catalog()
@@ -129,22 +131,23 @@ def test_doctor_composes_sees_rx2_fixes_and_saves(page, live_server, artifacts_d
     quantity.fill("2")
     page.fill("input[name='rows-0-dose']", "1")
     page.select_option("select[name='rows-0-frequency']", "tid")
+    # each change re-checks (htmx); the answer to the last one names the 16 days
+    page.wait_for_selector("#row-issues-0 .rx-issue.block:has-text('16 天量')")
     issue = page.locator("#row-issues-0 .rx-issue.block")
-    issue.wait_for()
     assert "16 天量超过急性病 7 天" in issue.inner_text()
     fix = issue.locator("button.rx-fix")
     assert fix.inner_text() == "拆零改为 0.75 盒（18 片）、6 天"
-    page.screenshot(path=str(artifacts_dir / "prescription-rx2-violation.png"), full_page=True)
+    screen.shot("prescription-rx2-violation")
 
     fix.click()  # issue 19 item 6: the fix in one click — quantity and days set, re-checked
     page.wait_for_selector(".rx-verdict.ok")
     assert quantity.input_value() == "0.75" and page.input_value("input[name='rows-0-days']") == "6"
     assert page.locator("#row-issues-0 .rx-issue.block").count() == 0
-    page.screenshot(path=str(artifacts_dir / "prescription-fix-applied.png"), full_page=True)
+    screen.shot("prescription-fix-applied")
     page.keyboard.press("Control+s")
     page.wait_for_url("**/prescriptions/*/")
     assert "已保存" in page.locator(".messages").inner_text()
-    page.screenshot(path=str(artifacts_dir / "prescription-saved.png"), full_page=True)
+    screen.shot("prescription-saved")
     saved = Prescription.objects.get()
     item = saved.items.get()
     assert item.days_supply == Decimal("6.00") and item.quantity == Decimal("0.75")  # 0.75 × 24 ÷ 3

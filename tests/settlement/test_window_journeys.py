@@ -1,15 +1,16 @@
-"""Issue 19 journeys at the window in chromium at 1366×768, with screenshots in test-artifacts/:
+"""Issue 19 journeys at the window in chromium at 1366×768 and on a 390×844 phone (tests.browser.SCREENS),
+with screenshots in test-artifacts/ (the phone's named …-390.png):
 admission with type-ahead pickers, settling with a confirmation (cash received and change), printing
 the 结算单 and the 医疗保障基金结算清单 (header, dates and fund rows on the page) and the reversal slip."""
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from admission.models import Stay
 from core.roles import Role
@@ -25,18 +26,8 @@ from tests.settlement.test_settle import discharged_stay
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-@pytest.fixture
-def window(_browser) -> Iterator[object]:
-    """A clerk's screen: 1366×768."""
-    context = _browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
-
-
-def test_admission_with_type_ahead_pickers(window, live_server, artifacts_dir):
-    page = window
+def test_admission_with_type_ahead_pickers(screen, live_server):
+    page = screen.page
     hospital = make_hospital()  # 呼吸内科, its ward and 张建国
     cardio = DepartmentFactory(name="心血管内科")
     WardFactory(department=cardio, name="心内一病区")
@@ -70,12 +61,15 @@ def test_admission_with_type_ahead_pickers(window, live_server, artifacts_dir):
     # Back to 呼吸内科 by full pinyin; the doctor list is that department's.
     page.fill("#department-q", "huxi")
     page.press("#department-q", "Enter")
+    expect(page.locator("#ward-q")).to_have_value(hospital.ward.name)
     page.wait_for_selector(f"#bed option[value='{hospital.beds[0].pk}']", state="attached")
     page.fill("#attending_doctor-q", "wf")
     page.wait_for_selector(".combo .picker-list li:has-text('王肺')")
-    # mousedown is what picks (the list closes on blur); a click waits for a "stable" box that a
-    # re-render under load can keep moving.
-    page.locator(".combo .picker-list li:has-text('王肺')").dispatch_event("mousedown")
+    screen.shot("journey-admit-doctor-list", full_page=False)
+    if screen.phone:
+        page.press("#attending_doctor-q", "Enter")  # the only match, picked at once
+    else:
+        page.click(".combo .picker-list li:has-text('王肺')")
     assert page.input_value("#attending_doctor") == str(second_doctor.pk)
 
     # Diagnosis "fy": the adult pneumonia before the newborn's; P23 is marked and refused.
@@ -86,10 +80,10 @@ def test_admission_with_type_ahead_pickers(window, live_server, artifacts_dir):
         next(i for i in items if i.startswith("P23 "))
     )
     assert "DRG-1" in page.locator(".picker-list li.implausible").first.inner_text()
-    page.screenshot(path=str(artifacts_dir / "journey-admit-diagnosis-ranking.png"))
+    screen.shot("journey-admit-diagnosis-ranking", full_page=False)
     page.locator(".picker-list li:has-text('J18 肺炎')").first.dispatch_event("mousedown")
     page.wait_for_selector("#dx-chips .chip:has-text('J18')")
-    page.screenshot(path=str(artifacts_dir / "journey-admit-type-ahead.png"))
+    screen.shot("journey-admit-type-ahead", full_page=False)
     page.keyboard.press("Control+Enter")
     page.wait_for_url("**/admission/*/")
     stay = Stay.objects.get(person=person)
@@ -107,7 +101,7 @@ def test_admission_with_type_ahead_pickers(window, live_server, artifacts_dir):
     page.wait_for_selector(".messages:has-text('入院诊断已更正')")
     history = page.locator(".diagnosis-history").inner_text()
     assert "J18" in history and "I10" in history and "入院后确诊高血压" in history
-    page.screenshot(path=str(artifacts_dir / "journey-admit-diagnosis-corrected.png"), full_page=True)
+    screen.shot("journey-admit-diagnosis-corrected")
     assert list(stay.diagnoses.filter(stage="admission").values_list("code", flat=True)) == ["I10"]
 
     # The next admission starts from the same department, ward and doctor.
@@ -115,13 +109,13 @@ def test_admission_with_type_ahead_pickers(window, live_server, artifacts_dir):
     page.goto(f"{live_server.url}/admission/new/?card_read={other.pk}")
     assert page.input_value("#department-q") == "呼吸内科"
     assert page.input_value("#attending_doctor-q").startswith("王肺")
-    page.screenshot(path=str(artifacts_dir / "journey-admit-remembered.png"))
+    screen.shot("journey-admit-remembered", full_page=False)
 
 
-def test_settle_with_confirmation_then_print_and_reverse(window, live_server, artifacts_dir, center):
+def test_settle_with_confirmation_then_print_and_reverse(screen, live_server, center):
     """The 720.00 stay with a 200.00 account: cash due 720.00 − 200.00 = 520.00; the clerk takes 600.00
     and gives 80.00 change."""
-    page = window
+    page = screen.page
     _, stay = discharged_stay(center, person=make_person(balance="200.00", name="周红"))
     UserFactory(username="clerk19s", roles=[Role.CLERK], first_name="李收费")
     login(page, live_server, "clerk19s", TEST_PASSWORD)
@@ -129,7 +123,7 @@ def test_settle_with_confirmation_then_print_and_reverse(window, live_server, ar
     page.goto(f"{live_server.url}/")
     queue = page.locator(".settle-queue").inner_text()
     assert "周红" in queue and stay.ipt_no in queue and "普通住院" in queue
-    page.screenshot(path=str(artifacts_dir / "journey-clerk-home-queue.png"))
+    screen.shot("journey-clerk-home-queue", full_page=False)
     page.locator(".settle-queue a:has-text('结算')").first.click()
     page.wait_for_url(f"**/settlement/stays/{stay.pk}/")
 
@@ -142,7 +136,7 @@ def test_settle_with_confirmation_then_print_and_reverse(window, live_server, ar
     assert page.locator("#confirm-settle").is_disabled()
     page.fill("#cash-received", "600")
     assert page.locator("#cash-change").inner_text() == "¥80.00"
-    page.screenshot(path=str(artifacts_dir / "journey-settle-confirmation.png"))
+    screen.shot("journey-settle-confirmation", full_page=False)
     page.press("#cash-received", "Enter")
     page.wait_for_selector(".messages:has-text('结算成功')")
     message = page.locator(".messages").inner_text()
@@ -150,7 +144,7 @@ def test_settle_with_confirmation_then_print_and_reverse(window, live_server, ar
     settlement = Settlement.objects.get(stay=stay, status=Settlement.Status.SETTLED)
     settled_at = timezone.localtime(settlement.settled_at)
     assert page.locator("td.settled-at").first.inner_text()[:10] == f"{settled_at:%Y-%m-%d}"
-    page.screenshot(path=str(artifacts_dir / "journey-settled-list.png"))
+    screen.shot("journey-settled-list", full_page=False)
 
     admitted = f"{timezone.localtime(stay.admitted_at):%Y-%m-%d}"
     discharged = f"{timezone.localtime(stay.discharged_at):%Y-%m-%d}"
@@ -167,10 +161,10 @@ def test_settle_with_confirmation_then_print_and_reverse(window, live_server, ar
     ):
         assert expected in sheet, expected
     assert "个人账户支付" in sheet and "200.00" in sheet and "¥520.00" in sheet
-    page.screenshot(path=str(artifacts_dir / "journey-print-receipt-a4.png"), full_page=True)
+    screen.shot("journey-print-receipt-a4")
     page.click("text=80 mm 小票")
     page.wait_for_selector("body.paper-r80 .sheet")
-    page.screenshot(path=str(artifacts_dir / "journey-print-receipt-80mm.png"), full_page=True)
+    screen.shot("journey-print-receipt-80mm")
     page.goto(f"{live_server.url}/settlement/{settlement.pk}/list/")
     sheet = page.locator(".sheet").inner_text()
     for expected in (
@@ -183,7 +177,7 @@ def test_settle_with_confirmation_then_print_and_reverse(window, live_server, ar
     ):
         assert expected in sheet, expected
     assert "床位费" in sheet and "J18.9" in sheet and "医保机构经办人" in sheet
-    page.screenshot(path=str(artifacts_dir / "journey-print-settlement-list.png"), full_page=True)
+    screen.shot("journey-print-settlement-list")
     pdf = page.request.get(f"{live_server.url}/settlement/{settlement.pk}/list.pdf")
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
 
@@ -195,5 +189,5 @@ def test_settle_with_confirmation_then_print_and_reverse(window, live_server, ar
     page.wait_for_selector(".sheet")
     slip = page.locator(".sheet").inner_text()
     assert "结算撤销（退费）凭证" in slip and "费用录入有误" in slip and "¥520.00" in slip
-    page.screenshot(path=str(artifacts_dir / "journey-reversal-slip.png"), full_page=True)
+    screen.shot("journey-reversal-slip")
     assert Settlement.objects.get(pk=settlement.pk).cash_pay == Decimal("520.00")
