@@ -58,6 +58,7 @@ def after_notice_settle(log=print) -> Settlement | None:
     )
     return settlement
 
+
 def load_policy_demo(log=print) -> dict:
     """Issue 18: a discharged stay, ready to settle at the window, for each person type whose policy
     differs — a 310 retiree with 大额 (330), a 390 child (under 18 on the discharge day), a 340 离休
