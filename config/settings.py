@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "settlement",
     "remote_care",
     "audit",
+    "sync",
 ]
 
 MIDDLEWARE = [

@@ -38,6 +38,7 @@ urlpatterns = [
     path("admission/", include("admission.urls")),
     path("catalog/", include("drug_catalog.urls")),
     path("audit/", include("audit.urls")),
+    path("sync/", include("sync.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI from drf-spectacular-sidecar (vendored), its init script served as a file for the CSP.

@@ -37,6 +37,7 @@ MIGRATION_SEEDS = [
     ("audit.AuditRule", "audit.migrations.0002_fee_line_view_and_seed"),
     ("admission.DailyItemGroup", "admission.migrations.0007_fee3_daily_item_groups"),
     ("core.CalendarDay", "core.migrations.0002_calendar_days"),
+    ("sync.SyncPolicy", "sync.migrations.0002_seed_policy_and_schedules"),
 ]
 
 

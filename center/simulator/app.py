@@ -10,6 +10,7 @@ POST /_control/faults          {"mode": "ok|latency|timeout|error|garbled|down",
 POST /_control/reset           forget every visit, settlement and fault
 POST /_control/persons         [roster entries] add or replace persons (as export_center_roster writes)
 POST /_control/catalog         {med_list_codg: {class, selfpay_prop, pric_uplmt_amt, name}} add catalog items
+POST /_control/sync            issue 20 switches and downloads (center/simulator/sync_state.py)
 GET  /_control/state           visits, active settlements, accumulators (for tests)
 """
 
@@ -167,6 +168,11 @@ class CenterSimulator:
             with self.state.lock:
                 self.state.catalog.update(items)
             return self._json(start_response, {"catalog": len(items)})
+        if path == "/_control/sync" and method == "POST" and hasattr(self.state, "control_sync"):
+            try:
+                return self._json(start_response, self.state.control_sync(json.loads(body or b"{}")))
+            except CenterRefusal as exc:
+                return self._send(start_response, "409 Conflict", str(exc).encode())
         if path == "/_control/state":
             with self.state.lock:
                 return self._json(start_response, self.state.snapshot())
