@@ -63,7 +63,7 @@ def lag_seconds() -> int:
     """How long the oldest fee line the center has not acknowledged has waited."""
     oldest = [qs.aggregate(at=Min("charged_at"))["at"] for qs in flow.registered_pending_lines()]
     oldest = [at for at in oldest if at is not None]
-    return int((timezone.now() - min(oldest)).total_seconds()) if oldest else 0
+    return max(int((timezone.now() - min(oldest)).total_seconds()), 0) if oldest else 0
 
 
 def worker_name() -> str:

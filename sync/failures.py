@@ -15,13 +15,14 @@ from sync.models import SyncFailure, SyncPolicy
 
 
 def _blocked() -> Q:
-    return Q(status=SyncFailure.Status.DEAD) | Q(
+    return Q(status__in=[SyncFailure.Status.DEAD, SyncFailure.Status.CANCELLED]) | Q(
         status=SyncFailure.Status.RETRYING, next_attempt_at__gt=timezone.now()
     )
 
 
 def blocked_keys() -> set[tuple[str, str]]:
-    """(kind, key) of rows that must not be sent this cycle: dead, or waiting out their backoff."""
+    """(kind, key) of rows that must not be sent this cycle: dead, cancelled by the office, or waiting
+    out their backoff."""
     return set(SyncFailure.objects.filter(_blocked()).values_list("kind", "key"))
 
 

@@ -31,7 +31,9 @@ def open_stay_with_lines(center, count: int, hospital=None):
         actor=hospital.clerk,
         stay=stay,
         lines=[
-            charges.ChargeInput(order=ct, quantity=Decimal(1), charged_at=start + datetime.timedelta(minutes=1 + i))
+            charges.ChargeInput(
+                order=ct, quantity=Decimal(1), charged_at=start + datetime.timedelta(minutes=1 + i)
+            )
             for i in range(count)
         ],
     )

@@ -11,7 +11,6 @@ from django.utils import timezone
 from admission.models import ChargeLine
 from center.models import CenterIntent
 from settlement import flow
-from settlement.books import books_agree
 from sync import cycle
 from sync.models import SyncChunk, SyncCycle, SyncFailure
 from tests.sync.helpers import held_by_center, messages, open_stay_with_lines, set_policy, sns, switch
@@ -28,7 +27,7 @@ def test_sync1_a_cycle_uploads_every_pending_line_in_chunks_within_the_message_s
     """SYNC-1: 250 lines, chunk size 100: each 2301 message holds at most 100 lines and stays under the
     interface's 40,000-character input (a CT line is ~ 600 characters, so 66 lines fit); together they
     carry each line once; the center holds 250 lines, the hospital marks all 250."""
-    hospital, stay = open_stay_with_lines(center, 250)
+    _hospital, stay = open_stay_with_lines(center, 250)
     run = cycle.cycle_run()
     assert run.status == SyncCycle.Status.DONE, run.error
     sent = messages("2301")
@@ -47,7 +46,7 @@ def test_sync1_a_cycle_uploads_every_pending_line_in_chunks_within_the_message_s
 def test_sync1_chunk_size_is_data_and_never_above_100(center):
     """The chunk size is SyncPolicy.chunk_size (admin data); 7 lines at 3 a message → 3 + 3 + 1."""
     set_policy(chunk_size=3)
-    hospital, stay = open_stay_with_lines(center, 7)
+    _hospital, _stay = open_stay_with_lines(center, 7)
     cycle.cycle_run()
     assert [len(m.request["input"]["feedetail"]) for m in messages("2301")] == [3, 3, 1]
 
@@ -57,7 +56,7 @@ def test_sync1_lost_reply_leaves_lines_sent_and_the_next_cycle_asks_before_resen
     """The first chunk's 2301 is processed but its reply lost: its lines stay "sent" (msgid kept) and
     the cycle stops that encounter; the next cycle asks 5204, marks them, and sends only the rest. The
     center holds each line once."""
-    hospital, stay = open_stay_with_lines(center, 150)
+    _hospital, stay = open_stay_with_lines(center, 150)
     center.fault(infno="2301", **LOST)
     first = cycle.cycle_run()
     assert first.status == SyncCycle.Status.PARTIAL
@@ -81,7 +80,7 @@ def test_sync1_lost_reply_leaves_lines_sent_and_the_next_cycle_asks_before_resen
 def test_sync1_a_worker_killed_between_send_and_acknowledge_is_resumed_exactly_once(center, monkeypatch):
     """The process dies after the center accepted a chunk and before the hospital recorded it (simulated
     by an exception where the answer is recorded): the rows stay "sent"; the re-run's 5204 finds them."""
-    hospital, stay = open_stay_with_lines(center, 120)
+    _hospital, stay = open_stay_with_lines(center, 120)
     real = flow._mark_uploaded
     calls = {"n": 0}
 
@@ -111,7 +110,7 @@ def test_sync1_a_worker_killed_between_send_and_acknowledge_is_resumed_exactly_o
 def test_sync1_a_refused_chunk_is_split_until_the_bad_line_is_found(center):
     """One refused line rejects the whole call: the chunk of 10 is halved (5 | 5, then 3 | 2, …) until
     the bad line is alone; the other 9 reach the center; the bad one waits for its retry."""
-    hospital, stay = open_stay_with_lines(center, 10)
+    _hospital, stay = open_stay_with_lines(center, 10)
     bad = sns(stay)[6]
     switch(center, refuse=[bad])
     run = cycle.cycle_run()
@@ -127,8 +126,15 @@ def test_sync1_a_refused_chunk_is_split_until_the_bad_line_is_found(center):
     # [5] ok, [6] refused; [7] ok; [8,9] ok
     outcomes = [(len(m.request["input"]["feedetail"]), m.status) for m in messages("2301")]
     assert outcomes == [
-        (10, "rejected"), (5, "ok"), (5, "rejected"), (3, "rejected"), (2, "rejected"), (1, "ok"),
-        (1, "rejected"), (1, "ok"), (2, "ok"),
+        (10, "rejected"),
+        (5, "ok"),
+        (5, "rejected"),
+        (3, "rejected"),
+        (2, "rejected"),
+        (1, "ok"),
+        (1, "rejected"),
+        (1, "ok"),
+        (2, "ok"),
     ]
     # waiting out its backoff, the line is not sent again by the next cycle
     cycle.cycle_run()
