@@ -14,12 +14,16 @@ class ReasonForm(forms.Form):
 
 
 class RequiredReasonForm(forms.Form):
-    reason = TextField(label="原因", max_length=300, error_messages={"required": "请填写原因。"})
+    reason = TextField(
+        label="原因", max_length=300, required=True, error_messages={"required": "请填写原因。"}
+    )
 
 
 class DifferenceForm(forms.Form):
     action = forms.ChoiceField(label="处理方式", choices=ReconciliationDifference.Action.choices)
-    reason = TextField(label="原因", max_length=300, error_messages={"required": "请填写原因。"})
+    reason = TextField(
+        label="原因", max_length=300, required=True, error_messages={"required": "请填写原因。"}
+    )
 
 
 class PeriodForm(forms.Form):
