@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.utils import timezone
 
@@ -37,14 +38,7 @@ def failure_resend(*, actor: Any, failure: SyncFailure, note: str = "") -> SyncF
     )
     SyncFailure.objects.filter(pk=failure.pk).update(next_attempt_at=timezone.now())
     try:
-        if failure.kind == SyncFailure.Kind.LINE:
-            enc = flow.encounter_for_subject(failure.subject)
-            with locks.encounter_calls(enc.subject):
-                flow.lines_upload(actor=actor, enc=enc, only_sns=[failure.key], chunk_size=1)
-        elif failure.kind == SyncFailure.Kind.DISCHARGE:
-            uploads.discharge_upload(actor=actor, stay_id=int(failure.key.partition(":")[2]))
-        else:
-            uploads.settlement_list_upload(actor=actor, settlement_id=int(failure.key.partition(":")[2]))
+        _resend(actor, failure)
     except CenterRejected as error:
         return failures.failure_record(
             kind=failure.kind,
@@ -53,11 +47,24 @@ def failure_resend(*, actor: Any, failure: SyncFailure, note: str = "") -> SyncF
             error=error.message,
             policy=cycle.policy(),
         )
+    except ObjectDoesNotExist as error:
+        raise ConflictError("该记录对应的业务数据已不存在。", code="row_missing", rule="SYNC-1") from error
     failures.failures_resolved(
         failure.kind, [failure.key], note=f"医保办重传成功 {note}".strip()[:300], actor=actor
     )
     failure.refresh_from_db()
     return failure
+
+
+def _resend(actor: Any, failure: SyncFailure) -> None:
+    if failure.kind == SyncFailure.Kind.LINE:
+        enc = flow.encounter_for_subject(failure.subject)
+        with locks.encounter_calls(enc.subject):
+            flow.lines_upload(actor=actor, enc=enc, only_sns=[failure.key], chunk_size=1)
+    elif failure.kind == SyncFailure.Kind.DISCHARGE:
+        uploads.discharge_upload(actor=actor, stay_id=int(failure.key.partition(":")[2]))
+    else:
+        uploads.settlement_list_upload(actor=actor, settlement_id=int(failure.key.partition(":")[2]))
 
 
 def failure_cancel(*, actor: Any, failure: SyncFailure, reason: str) -> SyncFailure:
@@ -69,7 +76,10 @@ def failure_cancel(*, actor: Any, failure: SyncFailure, reason: str) -> SyncFail
         raise DomainError("撤销须填写原因。", code="reason_required", rule="SYNC-1")
     if failure.kind != SyncFailure.Kind.LINE or failure.status not in SyncFailure.OPEN:
         raise ConflictError("只有未处理的费用明细可以撤销。", code="not_cancellable", rule="SYNC-1")
-    enc = flow.encounter_for_subject(failure.subject)
+    try:
+        enc = flow.encounter_for_subject(failure.subject)
+    except ObjectDoesNotExist as error:
+        raise ConflictError("该记录对应的就诊已不存在。", code="row_missing", rule="SYNC-1") from error
     with locks.encounter_calls(enc.subject):
         client = flow.center()
         held = transactions.query_fees(
