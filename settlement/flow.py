@@ -378,6 +378,7 @@ def lines_upload(
                 else CenterIntent.Resolution.NOT_DELIVERED
             )
             intents.intent_failed(intent.msgid, resolution, error.message)
+            error.feedetl_sns = [line.feedetl_sn for line in chunk]  # the message refused (sync splits it)
             raise
         except (CenterTimeout, CenterGarbled) as error:
             intents.intent_unknown(intent.msgid, error.message)

@@ -22,7 +22,7 @@ from center.models import CenterExchange
 from settlement import flow, locks, recovery, uploads
 from sync import failures
 from sync.models import SyncChunk, SyncCycle, SyncFailure, SyncPolicy
-from sync.rules import chunks, halves
+from sync.rules import halves
 
 logger = logging.getLogger(__name__)
 
@@ -247,30 +247,41 @@ def _encounter_lines_upload(enc: flow.Encounter, actor: Any, only: list[str] | N
     if not sns:
         flow.lines_upload(actor=actor, enc=enc, only_sns=[])  # still asks about lines sent earlier
         return counts
-    for piece in chunks(sns, settings.chunk_size):
-        _upload_piece(actor, enc, piece, counts, settings)
+    try:
+        _upload(actor, enc, sns, settings.chunk_size, counts, settings)
+    finally:
+        still = set(
+            flow.pending_lines(enc)[0].filter(feedetl_sn__in=sns).values_list("feedetl_sn", flat=True)
+        )
+        counts["lines"] = len(sns) - len(still)
+        failures.failures_resolved(SyncFailure.Kind.LINE, [sn for sn in sns if sn not in still])
     return counts
 
 
-def _upload_piece(actor, enc, piece: list[str], counts: dict, settings: SyncPolicy) -> None:
-    try:
-        counts["lines"] += flow.lines_upload(actor=actor, enc=enc, only_sns=piece, chunk_size=len(piece))
-    except CenterRejected as error:
-        if len(piece) == 1:
-            counts["refused"] += 1
-            failures.failure_record(
-                kind=SyncFailure.Kind.LINE,
-                key=piece[0],
-                subject=enc.subject,
-                error=error.message,
-                policy=settings,
-            )
+def _upload(actor, enc, sns: list[str], size: int, counts: dict, settings: SyncPolicy) -> None:
+    """Messages of at most `size` lines (fewer when long: flow packs them under 40,000 characters). A
+    refused message is halved until its bad line is alone; the lines after it go on."""
+    todo = list(sns)
+    while todo:
+        try:
+            flow.lines_upload(actor=actor, enc=enc, only_sns=todo, chunk_size=size)
             return
-        for half in halves(piece):
-            if half:
-                _upload_piece(actor, enc, half, counts, settings)
-        return
-    failures.failures_resolved(SyncFailure.Kind.LINE, piece)
+        except CenterRejected as error:
+            refused = list(getattr(error, "feedetl_sns", None) or todo)
+            if len(refused) == 1:
+                counts["refused"] += 1
+                failures.failure_record(
+                    kind=SyncFailure.Kind.LINE,
+                    key=refused[0],
+                    subject=enc.subject,
+                    error=error.message,
+                    policy=settings,
+                )
+            else:
+                for half in halves(refused):
+                    _upload(actor, enc, half, len(half), counts, settings)
+            done = set(refused)
+            todo = [sn for sn in todo if sn not in done]
 
 
 def upload_discharge(chunk: SyncChunk) -> dict[str, int]:

@@ -13,13 +13,6 @@ def interval_allowed(seconds: float) -> bool:
     return 0 < seconds <= MAX_INTERVAL_SECONDS
 
 
-def chunks(items: Sequence, size: int) -> list[list]:
-    """SYNC-1: consecutive pieces of at most `size` (one 2301/2204 message each)."""
-    if size < 1:
-        raise ValueError("size must be positive")
-    return [list(items[start : start + size]) for start in range(0, len(items), size)]
-
-
 def halves(items: Sequence) -> tuple[list, list]:
     """A refused chunk is split in two to find the bad line (one bad line rejects the whole call)."""
     middle = (len(items) + 1) // 2

@@ -37,18 +37,6 @@ def test_interval_problem(every, period, problem):
 
 
 @pytest.mark.parametrize(
-    ("items", "size", "expected"),
-    [
-        pytest.param(list(range(7)), 3, [[0, 1, 2], [3, 4, 5], [6]], id="SYNC-1-7-by-3"),
-        pytest.param(list(range(3)), 100, [[0, 1, 2]], id="SYNC-1-fewer-than-size"),
-        pytest.param([], 100, [], id="SYNC-1-none"),
-    ],
-)
-def test_chunks(items, size, expected):
-    assert rules.chunks(items, size) == expected
-
-
-@pytest.mark.parametrize(
     ("items", "expected"),
     [
         pytest.param([1, 2, 3, 4, 5], ([1, 2, 3], [4, 5]), id="SYNC-1-odd"),
