@@ -1,6 +1,7 @@
 """Benchmark: one sync cycle uploading 20,000 fee lines to the simulated center (issue 20 §9).
 
-    createdb yibao_bench_sync && DATABASE_URL=postgres://…/yibao_bench_sync .venv/bin/python manage.py migrate
+    dropdb --if-exists yibao_bench_sync && createdb yibao_bench_sync &&
+        DATABASE_URL=postgres://…/yibao_bench_sync .venv/bin/python manage.py migrate   # a fresh one each run
     DATABASE_URL=postgres://…/yibao_bench_sync REDIS_URL=… .venv/bin/python -m benchmarks.sync \
         [--lines 20000] [--stays 20] [--workers 1]
 
