@@ -46,9 +46,8 @@ def load(log=print) -> None:
         },
     )
     run = cycle.cycle_run()
-    log(
-        f"同步演示：首次同步{run.get_status_display() if run else '未运行（另有同步进行中）'}，之后每 20 分钟一次"
-    )
+    outcome = run.get_status_display() if run else "未运行（另有同步进行中）"
+    log(f"同步演示：首次同步{outcome}，之后每 20 分钟一次")
     settled = Settlement.objects.filter(mode=Settlement.Mode.CENTER, status=Settlement.Status.SETTLED).first()
     if settled is None:
         stay = (
