@@ -131,7 +131,7 @@ def plan(cycle: SyncCycle) -> None:
     ]
     rows += [
         SyncChunk(cycle=cycle, kind=SyncChunk.Kind.DOWNLOAD, phase=4, subject=name)
-        for name in ("catalog", "dictionary")
+        for name in ("catalog", "dictionary", "person")
     ]
     SyncChunk.objects.bulk_create(rows)
 
@@ -319,6 +319,8 @@ def download(chunk: SyncChunk) -> dict[str, int]:
 
     if chunk.subject == "catalog":
         return {"downloaded": downloads.catalog_download().rows}
+    if chunk.subject == "person":
+        return {"persons_checked": downloads.person_status_download().rows}
     return {"downloaded": downloads.dictionary_download().rows}
 
 

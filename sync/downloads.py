@@ -210,3 +210,67 @@ def dictionary_download(*, actor: Any = None) -> DownloadRun:
         run.applied = applied
         run.save(update_fields=["applied"])
     return run
+
+
+CENTER_STATUS = {"1": "正常参保", "2": "暂停参保", "4": "终止参保"}
+
+
+def person_status_download(*, actor: Any = None) -> DownloadRun:
+    """Person status of the patients in hospital (1101 per person): an insurance the center no longer
+    holds as active (or the other way round) is listed for the office — the hospital's enrollment is
+    never changed by the sync (INS-3, SYNC-4); a difference already listed is not listed again."""
+    from admission.models import Stay
+    from center.client import CenterError
+    from insured.models import Enrollment
+
+    client = flow.center()
+    stays = Stay.objects.open().filter(registrations__status="registered").select_related("person").distinct()
+    differences, checked = [], 0
+    for stay in stays:
+        person = stay.person
+        credential = person.credentials.filter(status="active").order_by("mdtrt_cert_type").first()
+        if credential is None:
+            continue
+        try:
+            answer = transactions.person_info(
+                client,
+                cert_type=credential.mdtrt_cert_type,
+                cert_no=credential.number,
+                card_sn=credential.card_sn or "",
+                actor=actor,
+            )
+        except CenterError:
+            continue
+        checked += 1
+        local = {
+            e.insutype.code: e.status
+            for e in Enrollment.objects.filter(person=person).select_related("insutype")
+        }
+        for info in answer["insuinfo"]:
+            insutype = str(info.get("insutype", ""))
+            center_active = str(info.get("psn_insu_stas", "1")) == "1"
+            local_active = local.get(insutype) == Enrollment.Status.ACTIVE
+            if center_active != local_active:
+                differences.append(
+                    (
+                        f"{person.psn_no}:{insutype}",
+                        Enrollment.Status(local[insutype]).label if insutype in local else "无参保记录",
+                        CENTER_STATUS.get(str(info.get("psn_insu_stas")), str(info.get("psn_insu_stas"))),
+                    )
+                )
+    listed = set(
+        DownloadConflict.objects.filter(reviewed_at__isnull=True, field="参保状态").values_list(
+            "key", "center_value"
+        )
+    )
+    fresh = [d for d in differences if (d[0], d[2]) not in listed]
+    if not fresh:
+        return DownloadRun(kind=DownloadRun.Kind.PERSON, rows=checked)
+    run = DownloadRun.objects.create(
+        kind=DownloadRun.Kind.PERSON, rows=checked, message=f"{len(fresh)} 人参保状态与本院不一致"
+    )
+    DownloadConflict.objects.bulk_create(
+        DownloadConflict(run=run, key=key, field="参保状态", local_value=local, center_value=center)
+        for key, local, center in fresh
+    )
+    return run

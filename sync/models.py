@@ -219,6 +219,7 @@ class DownloadRun(models.Model):
     class Kind(models.TextChoices):
         CATALOG = "catalog", "医保目录（1301）"
         DICTIONARY = "dictionary", "字典（1901）"
+        PERSON = "person", "在院人员参保状态（1101）"
 
     kind = models.CharField("类型", max_length=12, choices=Kind.choices)
     at = models.DateTimeField("时间", auto_now_add=True, db_index=True)

@@ -30,7 +30,11 @@ class Migration(migrations.Migration):
                 (
                     "kind",
                     models.CharField(
-                        choices=[("catalog", "医保目录（1301）"), ("dictionary", "字典（1901）")],
+                        choices=[
+                            ("catalog", "医保目录（1301）"),
+                            ("dictionary", "字典（1901）"),
+                            ("person", "在院人员参保状态（1101）"),
+                        ],
                         max_length=12,
                         verbose_name="类型",
                     ),

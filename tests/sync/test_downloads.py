@@ -119,3 +119,31 @@ def test_sync3_dictionary_values_become_dated_rows(center):
         ("住院", today - datetime.timedelta(days=30)),
         ("住院（含日间手术）", today),
     ]
+
+
+@pytest.mark.django_db
+def test_sync3_a_patient_whose_insurance_the_center_suspended_is_listed_not_edited(center):
+    """1101 for the patients in hospital: the center now says 暂停参保 (psn_insu_stas 2) for the 310 of a
+    patient the hospital holds as active: listed once for the office; the enrollment is unchanged."""
+    import requests
+
+    from insured.management.commands.export_center_roster import center_roster_entry
+    from insured.models import Enrollment
+    from tests.sync.helpers import open_stay_with_lines
+
+    _, stay = open_stay_with_lines(center, 1)
+    entry = center_roster_entry(stay.person)
+    for info in entry["insuinfo"]:
+        info["psn_insu_stas"] = "2"
+    requests.post(f"{center.base}/_control/persons", json=[entry], timeout=5).raise_for_status()
+    run = cycle.cycle_run()
+    assert run.counts["persons_checked"] == 1
+    conflict = DownloadConflict.objects.get(field="参保状态")
+    assert (conflict.key, conflict.local_value, conflict.center_value) == (
+        f"{stay.person.psn_no}:310",
+        "正常参保",
+        "暂停参保",
+    )
+    assert Enrollment.objects.get(person=stay.person, insutype__code="310").status == "active"
+    cycle.cycle_run()
+    assert DownloadConflict.objects.filter(field="参保状态").count() == 1  # listed once
