@@ -14,6 +14,7 @@ from sync.models import (
     DownloadRun,
     ReconciliationRun,
     SyncAction,
+    SyncChunk,
     SyncCycle,
     SyncFailure,
 )
@@ -49,7 +50,7 @@ def page(days: int = 7) -> dict[str, Any]:
         "failures": list(
             SyncFailure.objects.filter(status__in=SyncFailure.OPEN).order_by("status", "-updated_at")[:100]
         ),
-        "errors": list(SyncCycle.objects.exclude(error="").values("started_at", "error")[:5]),
+        "errors": list(SyncChunk.objects.filter(status=SyncChunk.Status.FAILED).order_by("-id")[:10]),
         "actions": list(SyncAction.objects.select_related("actor")[:30]),
         "alert": watchdog.active_alert(),
         "downloads": list(DownloadRun.objects.annotate(conflict_count=Count("conflicts"))[:10]),

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
 from core.permissions import role_required
-from core.roles import Role
+from core.roles import Role, has_role
 from core.spreadsheet import safe_row
 from sync import forms, reconcile, selectors, services
 from sync.models import (
@@ -29,7 +29,11 @@ OFFICE = (Role.OFFICE, Role.ADMIN)
 
 @role_required(*OFFICE)
 def sync_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "sync/page.html", {**selectors.page(), "reason_form": forms.ReasonForm()})
+    return render(
+        request,
+        "sync/page.html",
+        {**selectors.page(), "can_review": has_role(request.user, Role.ADMIN)},
+    )
 
 
 @role_required(*OFFICE)

@@ -191,3 +191,19 @@ def test_sync1_the_daily_report_counts_a_day(center):
     assert (report["cycles"], report["lines"], report["refused"]) == (1, 3, 0)
     assert SyncAction.objects.get(action="日报").note.startswith(f"{timezone.localdate()}：同步 1 次")
     assert datetime.date.fromisoformat(report["day"]) == timezone.localdate()
+
+
+@pytest.mark.django_db
+def test_sync1_the_page_lists_a_lost_reply_as_an_error_and_only_admins_review_conflicts(center):
+    _, stay = open_stay_with_lines(center, 2)
+    center.fault(mode="timeout", infno="2301", after_process=True, seconds=3, count=1)
+    cycle.cycle_run()
+    run = DownloadRun.objects.create(kind=DownloadRun.Kind.CATALOG, version="1", rows=1)
+    DownloadConflict.objects.create(run=run, key="X1", field="price_cap", local_value="1", center_value="2")
+    client, _ = _office()
+    page = client.get("/sync/").content.decode()
+    assert "最近错误" in page and "结果待确认，下次同步先向中心查询" in page
+    assert "X1" in page and "已核对" not in page
+    admin = Client()
+    admin.force_login(UserFactory(roles=[Role.ADMIN]), backend="django.contrib.auth.backends.ModelBackend")
+    assert "已核对" in admin.get("/sync/").content.decode()
