@@ -195,7 +195,7 @@ def test_sync1_the_daily_report_counts_a_day(center):
 
 @pytest.mark.django_db
 def test_sync1_the_page_lists_a_lost_reply_as_an_error_and_only_admins_review_conflicts(center):
-    _, stay = open_stay_with_lines(center, 2)
+    _, _stay = open_stay_with_lines(center, 2)
     center.fault(mode="timeout", infno="2301", after_process=True, seconds=3, count=1)
     cycle.cycle_run()
     run = DownloadRun.objects.create(kind=DownloadRun.Kind.CATALOG, version="1", rows=1)
