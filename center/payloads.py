@@ -191,3 +191,48 @@ def outpatient_visit_info(
         "dise_codg": disease_code,
         "dise_name": disease_code,
     }
+
+
+def settlement_list(
+    *,
+    mdtrt_id: str,
+    setl_id: str,
+    psn_no: str,
+    psn_name: str,
+    insuplc_admdvs: str,
+    hi_type: str,
+    adm_time: datetime.datetime | None,
+    dscg_time: datetime.datetime | None,
+    department: tuple[str, str],
+    amounts: dict[str, str],
+    funds: list[tuple[str, str]],
+    diagnoses: list[tuple[str, str, bool]],
+    fixmedins: tuple[str, str],
+    setl_period: tuple[datetime.date, datetime.date],
+) -> dict:
+    """4101 (P2.5): `setlinfo` (one row) + `payinfo` + `diseinfo`; the fields the hospital holds."""
+    return {
+        "setlinfo": {
+            "mdtrt_id": mdtrt_id,
+            "setl_id": setl_id,
+            "psn_no": psn_no,
+            "psn_name": psn_name,
+            "fixmedins_code": fixmedins[0],
+            "fixmedins_name": fixmedins[1],
+            "hi_type": hi_type,
+            "insuplc": insuplc_admdvs,
+            "ipt_med_type": "1",
+            "adm_time": center_time(adm_time) if adm_time else "",
+            "dscg_time": center_time(dscg_time) if dscg_time else "",
+            "adm_caty": department[0],
+            "dscg_caty": department[0],
+            "setl_begn_date": setl_period[0].isoformat(),
+            "setl_end_date": setl_period[1].isoformat(),
+            **amounts,
+        },
+        "payinfo": [{"fund_pay_type": code, "fund_payamt": amount} for code, amount in funds],
+        "diseinfo": [
+            {"diag_type": "1", "diag_code": code, "diag_name": name, "maindiag_flag": "1" if main else "0"}
+            for code, name, main in diagnoses
+        ],
+    }

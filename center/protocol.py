@@ -16,7 +16,24 @@ from typing import Any
 # Transactions whose envelope must carry the insured region and a person-specific receiver system.
 PERSON_TRANSACTIONS = {"2201", "2206", "2207", "2303", "2304", "2401", "2402", "2501", "2503", "2001"}
 # Reads that may be retried freely; writes are resolved by query/2601, never blindly repeated.
-IDEMPOTENT_TRANSACTIONS = {"9001", "1101", "5201", "5203", "5204", "5205", "2303", "2206"}
+IDEMPOTENT_TRANSACTIONS = {
+    "9001",
+    "1101",
+    "5201",
+    "5203",
+    "5204",
+    "5205",
+    "2303",
+    "2206",
+    # issue 20: reconciliation and downloads only read (9101 stores a file under a new query number)
+    "3201",
+    "3202",
+    "1301",
+    "1319",
+    "1901",
+    "9101",
+    "9102",
+}
 
 MSGID_PATTERN = re.compile(r"^H\d{11}\d{14}\d{4}$")
 INSTITUTION_CODE_PATTERN = re.compile(r"^H\d{11}$")

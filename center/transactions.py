@@ -6,8 +6,11 @@ Input node names follow CENTER-INTERFACE.md: 1101 `data`, 2401 `mdtrtinfo`+`dise
 
 from __future__ import annotations
 
+import base64
 import time
 from typing import Any
+
+from django.conf import settings
 
 from center import protocol
 from center.client import CenterClient, CenterError, CenterRejected
@@ -62,10 +65,38 @@ def admit(
 
 
 def discharge(
-    client: CenterClient, *, dscginfo: dict, insuplc_admdvs: str, actor=None, subject: str = ""
+    client: CenterClient,
+    *,
+    dscginfo: dict,
+    insuplc_admdvs: str,
+    actor=None,
+    subject: str = "",
+    msgid: str | None = None,
 ) -> None:
     """2402: discharge registration."""
-    client.call("2402", {"dscginfo": dscginfo}, actor=actor, insuplc_admdvs=insuplc_admdvs, subject=subject)
+    client.call(
+        "2402",
+        {"dscginfo": dscginfo},
+        actor=actor,
+        insuplc_admdvs=insuplc_admdvs,
+        subject=subject,
+        msgid=msgid,
+    )
+
+
+def upload_settlement_list(
+    client: CenterClient, *, setl_list: dict, insuplc_admdvs: str, actor=None, msgid: str | None = None
+) -> str:
+    """4101 (P2.5): the settlement list of one inpatient settlement; returns setl_list_id."""
+    reply = client.call(
+        "4101",
+        setl_list,
+        actor=actor,
+        insuplc_admdvs=insuplc_admdvs,
+        subject=f"setl:{setl_list['setlinfo']['setl_id']}",
+        msgid=msgid,
+    )
+    return str((reply.output.get("data") or {}).get("setl_list_id") or "")
 
 
 def cancel_admission(
@@ -428,3 +459,78 @@ def query_fees(
     )
     rows = reply.output.get("result") or reply.output.get("feedetail") or []
     return {str(row.get("feedetl_sn")) for row in rows}
+
+
+# --- issue 20: reconciliation (P2.4), files (9101/9102), downloads (P2.6) ---
+
+
+def file_upload(client: CenterClient, *, content: bytes, filename: str, actor=None) -> str:
+    """9101: store a ZIP at the center; returns its file_qury_no."""
+    reply = client.call(
+        "9101",
+        {
+            "fsUploadIn": {
+                "in": base64.b64encode(content).decode(),
+                "filename": filename,
+                "fixmedins_code": settings.HOSPITAL["CODE"],
+            }
+        },
+        actor=actor,
+        subject=f"file:{filename}",
+    )
+    return str(reply.output.get("file_qury_no") or "")
+
+
+def file_download(client: CenterClient, *, file_qury_no: str, filename: str, actor=None) -> bytes:
+    """9102: a file the center produced (3202 result, 13xx catalog)."""
+    reply = client.call(
+        "9102",
+        {
+            "fsDownloadIn": {
+                "file_qury_no": file_qury_no,
+                "filename": filename,
+                "fixmedins_code": settings.HOSPITAL["CODE"],
+            }
+        },
+        actor=actor,
+        subject=f"file:{file_qury_no}",
+    )
+    return base64.b64decode(str(reply.output.get("file") or ""))
+
+
+def reconcile_totals(client: CenterClient, *, data: dict, actor=None) -> dict:
+    """3201: totals of one insurance type and clearing type over a period; stmt_rslt 0 平 / 1 不平."""
+    reply = client.call("3201", {"data": data}, actor=actor, subject=f"stmt:{data['stmt_begndate']}")
+    return reply.output.get("stmtinfo") or {}
+
+
+def reconcile_details(client: CenterClient, *, data: dict, actor=None) -> dict:
+    """3202: per-settlement comparison of the file uploaded with 9101; returns fileinfo."""
+    reply = client.call("3202", {"data": data}, actor=actor, subject=f"stmt:{data['stmt_begndate']}")
+    return reply.output.get("fileinfo") or {}
+
+
+def catalog_versions(client: CenterClient, *, ver: str, actor=None) -> dict:
+    """1301 (mechanism A): rows newer than `ver` as a file to fetch with 9102."""
+    reply = client.call("1301", {"data": {"ver": ver or "0"}}, actor=actor, subject="catalog")
+    return reply.output
+
+
+def dictionary(client: CenterClient, *, since: str, actor=None) -> list[dict]:
+    """1901: dictionary rows changed since a date (all types)."""
+    reply = client.call(
+        "1901",
+        {
+            "data": {
+                "type": "",
+                "parentValue": "",
+                "admdvs": settings.HOSPITAL["REGION_CODE"],
+                "date": since,
+                "valiFlag": "1",
+            }
+        },
+        actor=actor,
+        subject="dictionary",
+    )
+    rows = reply.output.get("list") or []
+    return [rows] if isinstance(rows, dict) else list(rows)

@@ -206,6 +206,7 @@ def run() -> int:
             _manage(env, "seed_demo_stays")
             _manage(env, "seed_demo_settlements")
             _manage(env, "seed_demo_audit")
+            _manage(env, "seed_demo_sync")
         for name, command in commands.items():
             log(f"启动 {name}: {' '.join(command[:3])} …")
             # Own process group: Ctrl-C reaches us once, and we stop each child in order.

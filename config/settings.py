@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "settlement",
     "remote_care",
     "audit",
+    "sync",
 ]
 
 MIDDLEWARE = [
@@ -295,7 +296,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE = {
-    # Lets /healthz tell whether beat is alive; the 20-minute sync joins here (SYNC-1).
+    # Lets /healthz tell whether beat is alive. The 20-minute sync (SYNC-1), its watchdog, daily report
+    # and daily reconciliation are rows of django-celery-beat (sync migration 0002), editable by admins.
     "core-beat-heartbeat": {"task": "core.tasks.beat_heartbeat", "schedule": 60.0},
     # Unknown outcomes of center calls (lost replies, killed processes) are resolved with the center.
     "settlement-recover-center-intents": {

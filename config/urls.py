@@ -39,6 +39,7 @@ urlpatterns = [
     path("fees/", include("fees.urls")),
     path("catalog/", include("drug_catalog.urls")),
     path("audit/", include("audit.urls")),
+    path("sync/", include("sync.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI from drf-spectacular-sidecar (vendored), its init script served as a file for the CSP.

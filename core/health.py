@@ -17,12 +17,18 @@ from django.utils import timezone
 
 BEAT_HEARTBEAT_KEY = "core:beat:last"
 
-# name -> function returning {"ok": bool, ...}; only "required" checks decide 200/503.
+# name -> function returning {"ok": bool, ...}; only "required" checks decide 200/503; a failing
+# "degrades" check turns the status to "degraded" (still 200), e.g. a late sync with the center (SYNC-1).
 _EXTRA_CHECKS: dict[str, tuple[Callable[[], dict[str, Any]], bool]] = {}
+_DEGRADING: set[str] = set()
 
 
-def register_check(name: str, check: Callable[[], dict[str, Any]], *, required: bool = True) -> None:
+def register_check(
+    name: str, check: Callable[[], dict[str, Any]], *, required: bool = True, degrades: bool = False
+) -> None:
     _EXTRA_CHECKS[name] = (check, required)
+    if degrades:
+        _DEGRADING.add(name)
 
 
 def _timed(check: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -88,8 +94,9 @@ def collect() -> tuple[bool, dict[str, Any]]:
         if is_required:
             required.append(name)
     healthy = all(checks[name]["ok"] for name in required)
+    degraded = any(not checks[name]["ok"] for name in _DEGRADING if name in checks)
     return healthy, {
-        "status": "ok" if healthy else "unhealthy",
+        "status": ("degraded" if degraded else "ok") if healthy else "unhealthy",
         "time": timezone.localtime().isoformat(),
         "checks": checks,
     }

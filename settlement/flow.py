@@ -16,6 +16,7 @@ settlement may exist.
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 import time
 from dataclasses import dataclass
@@ -61,7 +62,8 @@ CENTER_FIELD_NAMES = {
     "cash_pay": "psn_cash_pay",
 }
 LAYER_FIELDS = ("hifob_pay", "hifmi_pay", "cvlserv_pay", "maf_pay")
-UPLOAD_CHUNK = 100  # lines per 2301/2204 message (the interface's input is bounded at 40,000 characters)
+UPLOAD_CHUNK = 100  # lines per 2301/2204 message at most
+MAX_INPUT_CHARS = 40_000  # the interface's input is bounded at 40,000 characters: fewer lines when long
 NO_LOCAL_POLICY = "本地无该参保地/人员类别政策，以中心结算结果为准"
 UNCONFIRMED = "结算结果待确认（正在与医保中心核实）"
 
@@ -203,11 +205,52 @@ def _lines(enc: Encounter, up_to: datetime.date | None = None):
     return FeeLine.objects.filter(visit_id=enc.visit.pk)
 
 
-def _not_uploaded(enc: Encounter, up_to: datetime.date | None = None):
-    """Lines still to send: not the center's yet, and not kept out of the upload (unmapped, FEE-1)."""
-    return _lines(enc, up_to).filter(
+def pending_lines(enc: Encounter | None = None, up_to: datetime.date | None = None) -> list:
+    """THE selection of fee lines still to send (issue 20: the window's settle path and the 20-minute
+    sync both read it): not the center's yet, and not kept out of the upload (unmapped, FEE-1). With
+    `enc`, that encounter's lines (one queryset); without, [inpatient, outpatient] hospital-wide."""
+    rows = FeeLine.objects.filter(
         upload_status__in=(FeeLine.UploadStatus.PENDING, FeeLine.UploadStatus.REJECTED)
     )
+    if enc is None:
+        return [rows.filter(stay__isnull=False), rows.filter(visit__isnull=False)]
+    if enc.inpatient:
+        rows = rows.filter(stay_id=enc.stay.pk)
+        return [rows.filter(charged_on__lte=up_to) if up_to is not None else rows]
+    return [rows.filter(visit_id=enc.visit.pk)]
+
+
+def _not_uploaded(enc: Encounter, up_to: datetime.date | None = None):
+    return pending_lines(enc, up_to)[0]
+
+
+def encounters_with_pending_lines() -> list[str]:
+    """Subjects (stay:1, visit:2) with lines not yet acknowledged, registered at the center; the sync
+    cycle's work list, oldest line first."""
+    inpatient, outpatient = registered_pending_lines()
+    stays = inpatient.order_by().values_list("stay_id", flat=True).distinct()
+    visits = outpatient.order_by().values_list("visit_id", flat=True).distinct()
+    return [f"stay:{pk}" for pk in sorted(stays)] + [f"visit:{pk}" for pk in sorted(visits)]
+
+
+def registered_pending_lines() -> list:
+    """pending_lines() of encounters registered at the center (a self-pay stay's lines never go)."""
+    inpatient, outpatient = pending_lines()
+    return [
+        inpatient.filter(stay__registrations__status="registered", stay__registrations__mdtrt_id__gt=""),
+        outpatient.exclude(visit__mdtrt_id=""),
+    ]
+
+
+def encounter_for_subject(subject: str) -> Encounter:
+    kind, _, pk = subject.partition(":")
+    if kind == "stay":
+        from admission.models import Stay
+
+        return encounter_for_stay(Stay.objects.select_related("person").get(pk=pk))
+    from settlement.models import OutpatientVisit
+
+    return encounter_for_visit(OutpatientVisit.objects.select_related("person").get(pk=pk))
 
 
 def _mark_uploaded(enc: Encounter, rows) -> None:
@@ -310,21 +353,32 @@ def outpatient_batch(visit) -> str:
     return f"B{visit.visit_no}"
 
 
-def lines_upload(*, actor: Any, enc: Encounter, up_to: datetime.date | None = None) -> int:
-    """2301/2204: the encounter's lines not yet at the center, in chunks of UPLOAD_CHUNK. Lines whose
-    earlier upload has an unknown outcome are first checked against what the center holds (5204), so
-    the center never receives a feedetl_sn twice. Returns the number of lines sent."""
+def lines_upload(
+    *,
+    actor: Any,
+    enc: Encounter,
+    up_to: datetime.date | None = None,
+    only_sns: list[str] | None = None,
+    chunk_size: int | None = None,
+) -> int:
+    """2301/2204: the encounter's lines not yet at the center, in chunks of UPLOAD_CHUNK (or
+    `chunk_size`; `only_sns` restricts to those serials: the sync splits a refused chunk with it). Lines
+    whose earlier upload has an unknown outcome are first checked against what the center holds (5204),
+    so the center never receives a feedetl_sn twice. Returns the number of lines sent."""
     if not enc.mdtrt_id:
         return 0
     if not locks.holds_encounter_calls(enc.subject):
         with locks.encounter_calls(enc.subject):
-            return lines_upload(actor=actor, enc=enc, up_to=up_to)
+            return lines_upload(actor=actor, enc=enc, up_to=up_to, only_sns=only_sns, chunk_size=chunk_size)
     reconcile_unconfirmed_lines(actor, enc)
     related = ("hospital_item", "order", "ordering_department", "ordering_doctor", "executing_department")
-    pending = list(_not_uploaded(enc, up_to).filter(upload_msgid="").select_related(*related).order_by("id"))
+    rows = _not_uploaded(enc, up_to).filter(upload_msgid="")
+    if only_sns is not None:
+        rows = rows.filter(feedetl_sn__in=only_sns)
+    pending = list(rows.select_related(*related).order_by("id"))
     infno = "2301" if enc.inpatient else "2204"
-    for start in range(0, len(pending), UPLOAD_CHUNK):
-        chunk = pending[start : start + UPLOAD_CHUNK]
+    size = max(1, min(chunk_size or UPLOAD_CHUNK, UPLOAD_CHUNK))
+    for chunk, feedetail in _pieces(enc, pending, size):
         ids = [line.pk for line in chunk]
         with transaction.atomic(durable=True):
             intent = intents.intent_record(
@@ -339,7 +393,7 @@ def lines_upload(*, actor: Any, enc: Encounter, up_to: datetime.date | None = No
         try:
             answer = upload(
                 center(),
-                feedetail=[_feedetail(enc, line) for line in chunk],
+                feedetail=feedetail,
                 insuplc_admdvs=enc.insuplc_admdvs,
                 actor=actor,
                 msgid=intent.msgid,
@@ -353,6 +407,7 @@ def lines_upload(*, actor: Any, enc: Encounter, up_to: datetime.date | None = No
                 else CenterIntent.Resolution.NOT_DELIVERED
             )
             intents.intent_failed(intent.msgid, resolution, error.message)
+            error.feedetl_sns = [line.feedetl_sn for line in chunk]  # the message refused (sync splits it)
             raise
         except (CenterTimeout, CenterGarbled) as error:
             intents.intent_unknown(intent.msgid, error.message)
@@ -361,6 +416,23 @@ def lines_upload(*, actor: Any, enc: Encounter, up_to: datetime.date | None = No
         fee_services.center_answer_record(answer or [], ids)  # the center's per-line split, kept
         intents.intent_done(intent.msgid)
     return len(pending)
+
+
+def _pieces(enc: Encounter, lines: list, size: int):
+    """Consecutive messages of at most `size` lines whose input stays within MAX_INPUT_CHARS (a long
+    line — many characters in names — makes a message of fewer lines)."""
+    chunk, feedetail, used = [], [], len('{"feedetail": []}')
+    for line in lines:
+        detail = _feedetail(enc, line)
+        cost = len(json.dumps(detail, ensure_ascii=False, default=str)) + 2
+        if chunk and (len(chunk) == size or used + cost > MAX_INPUT_CHARS):
+            yield chunk, feedetail
+            chunk, feedetail, used = [], [], len('{"feedetail": []}')
+        chunk.append(line)
+        feedetail.append(detail)
+        used += cost
+    if chunk:
+        yield chunk, feedetail
 
 
 def reconcile_unconfirmed_lines(actor: Any, enc: Encounter) -> None:

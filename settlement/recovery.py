@@ -228,6 +228,16 @@ def _resolve_intent(actor: Any, intent: CenterIntent) -> None:
     if intent.infno in ("2301", "2204"):
         lines_resolve(actor=actor, intent=intent)
         return
+    if intent.infno == "2402" and subject == "stay":
+        from settlement import uploads
+
+        uploads.discharge_resolve(actor=actor, intent=intent)
+        return
+    if intent.infno == "4101" and subject == "settlement":
+        from settlement import uploads
+
+        uploads.settlement_list_upload(actor=actor, settlement_id=int(pk))
+        return
     settlement = Settlement.objects.filter(msgid=intent.msgid).first()
     if settlement is not None and intent.infno in ("2304", "2207"):
         settlement_resolve(actor=actor, settlement=settlement)

@@ -42,6 +42,7 @@ MIGRATION_SEEDS = [
     ("admission.DailyItemGroup", {}, "admission.migrations.0007_fee3_daily_item_groups"),
     ("core.CalendarDay", {}, "core.migrations.0002_calendar_days"),
     ("fees.PlausibilityBound", {}, "fees.migrations.0003_seed_plausibility_bounds"),
+    ("sync.SyncPolicy", {}, "sync.migrations.0002_seed_policy_and_schedules"),
 ]
 
 

@@ -15,7 +15,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from center.auth import auth_from_config
 from center.simulator.app import CenterSimulator
-from center.simulator.state import CenterState
+from center.simulator.sync_state import SyncCenterState
 
 
 class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
@@ -28,7 +28,7 @@ class QuietHandler(WSGIRequestHandler):
 
 
 def build_app(*, region: str, data_dir: Path | None, auth: str, paasid: str, secret: str) -> CenterSimulator:
-    state = CenterState(region=region, data_dir=data_dir)
+    state = SyncCenterState(region=region, data_dir=data_dir)
     return CenterSimulator(state, auth_from_config({"AUTH": auth, "PAASID": paasid, "SECRET": secret}))
 
 

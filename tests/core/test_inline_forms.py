@@ -15,8 +15,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from admission.models import ChargeLine, StayReview
+from admission.models import StayReview
 from core.roles import Role
+from fees.models import FeeLine
 from insured import services as insured_services
 from tests.admission.factories import admit, charge, make_catalog_items, make_hospital, order
 from tests.factories import PractitionerFactory, UserFactory
@@ -35,7 +36,7 @@ def _world():
     items = make_catalog_items()
     stay = admit(hospital)
     charge(hospital, stay, order(hospital, stay, items["H-CT"]))
-    line = ChargeLine.objects.get(stay=stay)
+    line = FeeLine.objects.get(stay=stay)
     review = StayReview.objects.create(stay=stay, kind=StayReview.Kind.values[0], detail="两次查房不在床")
     sanction = insured_services.sanction_record(
         actor=hospital.clerk, person=stay.person, category="I", fund_loss=Decimal(1), description="测试"
