@@ -86,8 +86,11 @@ WITH grp AS MATERIALIZED (
          min(l.stay_id) AS stay_id, min(l.visit_id) AS visit_id, min(l.person_id) AS person_id,
          min(l.department_id) AS department_id, min(l.doctor_id) AS doctor_id,
          sum(l.quantity) AS qty, sum(l.amount) AS total, array_agg(l.line_key ORDER BY l.line_id) AS keys
-  FROM audit_fee_line l
-  JOIN grp ON left(l.med_list_codg, length(grp.prefix)) = grp.prefix  -- a group's prefixes do not overlap
+  -- a line's code cut to each prefix length, then one hash lookup of the prefix (not every line against
+  -- every prefix); a group's prefixes do not overlap
+  FROM (SELECT DISTINCT length(grp.prefix) AS len FROM grp) pl
+  CROSS JOIN audit_fee_line l
+  JOIN grp ON grp.prefix = left(l.med_list_codg, pl.len) AND length(grp.prefix) = pl.len
   WHERE {PERIOD} AND {LINE_SCOPE}
   GROUP BY l.kind, l.encounter_id, grp.label, grp.max_per_day, l.charged_on
   HAVING sum(l.quantity) > grp.max_per_day
@@ -186,7 +189,10 @@ CAT_SEX = _line_rule(
 AGE = "date_part('year', age(l.charged_on, p.birth_date))::int"
 CAT_AGE = _line_rule(
     "CAT-AGE",
-    f"NOT l.self_pay AND ((ci.age_min IS NOT NULL AND {AGE} < ci.age_min) "
+    # the first test is implied by the second; it lets the planner keep only the age-limited items
+    # before looking up each line's patient
+    "NOT l.self_pay AND (ci.age_min IS NOT NULL OR ci.age_max IS NOT NULL) "
+    f"AND ((ci.age_min IS NOT NULL AND {AGE} < ci.age_min) "
     f"OR (ci.age_max IS NOT NULL AND {AGE} > ci.age_max))",
     "l.amount",
     "CAT-AGE 限年龄项目：%%s 限 %%s–%%s 岁，患者 %%s 岁，%%s 元不予支付。",

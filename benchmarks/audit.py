@@ -420,7 +420,7 @@ def main() -> int:
         chunk_days=args.chunk_days,
     )
     t3 = time.perf_counter()
-    chunk_ids = list(job.chunks.order_by("rule__sort_order", "day_from").values_list("pk", flat=True))
+    chunk_ids = batch.dispatch_order(job)  # as the Celery workers get them (audit.batch.job_dispatch)
     connections.close_all()
     if args.workers > 1:
         with ProcessPoolExecutor(max_workers=args.workers) as pool:
