@@ -37,7 +37,13 @@ Figures (2 shared cores, load average 6-9 from other work, PostgreSQL 15, --work
     50,836 lines/s; recall 100 % (2,465/2,465), other hits as before (DOC-LOAD 1,500, ADM-CLUSTER 299,
     FEE-3-DAY/FEE-3-STAY 790 each). Chunk-seconds: the line-rule group 81 (one day's 10 rules run together,
     so each member shows the group's time), ADM-CLUSTER 20, FEE-3-STAY 14, FEE-2-ORDER 13, FEE-5 6,
-    ADM-5 4, ADM-FREQ/ADM-7/ADM-8 3 each, the rest < 1. One 197,816-line day: copy 0.77 s; FEE-3-DAY
+    ADM-5 4, ADM-FREQ/ADM-7/ADM-8 3 each, the rest < 1.
+  With the stays' period found between local midnights (rules_sql.local_days), same 4 M data (--reuse),
+    same findings: 48.6 s → 82,241 lines/s at load 0.7-1.5 (the commit before: 58.4 s at 1.4-1.7);
+    92.7 s → 43,154 lines/s at load 5.4-5.8 (chunk-seconds: line-rule group 93, ADM-CLUSTER 26,
+    FEE-3-STAY 17, FEE-2-ORDER 16, FEE-5 8, ADM-5 5, the rest ≤ 2). The previous code (main before this
+    branch) on the same data: 123.2 s → 32,457 lines/s at load 1.6-5.4. The load from other work moves
+    the figure by 2x: compare runs at the same load. One 197,816-line day (load 1.4): copy 0.77 s; FEE-3-DAY
     0.57, FEE-3 0.35, FEE-2 0.32, DOC-LOAD 0.13, FEE-6 0.07, FEE-1 0.06, FEE-1-BUREAU 0.06, STOCK 0.05,
     CAT-SEX 0.04, CAT-AGE 0.01; ADM-CLUSTER 0.68, FEE-2-ORDER 0.42, FEE-3-STAY 0.40.
 """
