@@ -59,6 +59,14 @@ def job_dispatch(job: AuditJob) -> int:
     rest of the line-rule chunks (by then done: they return at once instead of waiting for the group)."""
     from audit import tasks
 
+    ids = dispatch_order(job)
+    for pk in ids:
+        tasks.run_chunk.delay(pk)
+    return len(ids)
+
+
+def dispatch_order(job: AuditJob) -> list[int]:
+    """The chunks to queue, in job_dispatch's order (the benchmark's workers take them in it too)."""
     stale = timezone.now() - STALE_AFTER
     rows = (
         job.chunks.exclude(status=AuditChunk.Status.DONE)
@@ -75,10 +83,7 @@ def job_dispatch(job: AuditJob) -> int:
         else:
             days.add(day)
             leaders.append(pk)
-    ids = leaders + others + followers
-    for pk in ids:
-        tasks.run_chunk.delay(pk)
-    return len(ids)
+    return leaders + others + followers
 
 
 def job_start(
@@ -91,14 +96,15 @@ def job_start(
 
 def chunk_run(chunk_id: int) -> AuditChunk:
     """Run one chunk: its findings and its done status commit together (resumable, idempotent)."""
-    with transaction.atomic(durable=True):
-        # Waits while another worker holds this chunk (a duplicate delivery), then sees it done.
-        chunk = AuditChunk.objects.select_for_update().get(pk=chunk_id)
-        if chunk.status == AuditChunk.Status.DONE:
-            return chunk
-        AuditChunk.objects.filter(pk=chunk_id).update(
-            status=AuditChunk.Status.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1
-        )
+    # One statement (its own transaction): it waits while another worker holds this chunk (a duplicate
+    # delivery, or a day's sibling run by the leader), then re-reads the row and finds it done.
+    marked = (
+        AuditChunk.objects.filter(pk=chunk_id)
+        .exclude(status=AuditChunk.Status.DONE)
+        .update(status=AuditChunk.Status.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1)
+    )
+    if not marked:
+        return AuditChunk.objects.get(pk=chunk_id)
     try:
         with transaction.atomic(durable=True):
             chunk = AuditChunk.objects.select_for_update(of=("self",)).select_related("rule").get(pk=chunk_id)
@@ -107,13 +113,16 @@ def chunk_run(chunk_id: int) -> AuditChunk:
             if chunk.rule_id in rules_sql.PERIOD_LINE_RULES:
                 group = [chunk, *_line_siblings(chunk)]
                 with engine.day_lines(chunk.day_from, chunk.day_to):
-                    for member in group:
-                        _chunk_insert(member)
+                    found = engine.insert_findings_together(
+                        [(member.rule, member.pk) for member in group], start=chunk.day_from, end=chunk.day_to
+                    )
+                _chunks_done([(member, found[member.rule_id]) for member in group])
             else:
                 _chunk_insert(chunk)
     except Exception as exc:
-        AuditChunk.objects.filter(pk=chunk_id).update(status=AuditChunk.Status.FAILED, error=str(exc)[:500])
-        _job_close_if_finished(chunk.job_id)
+        failed = AuditChunk.objects.filter(pk=chunk_id)
+        failed.update(status=AuditChunk.Status.FAILED, error=str(exc)[:500])
+        _job_close_if_finished(failed.values_list("job_id", flat=True).get())
         raise
     _job_close_if_finished(chunk.job_id)
     return chunk
@@ -142,21 +151,30 @@ def _line_siblings(chunk: AuditChunk) -> list[AuditChunk]:
 
 
 def _chunk_insert(chunk: AuditChunk) -> None:
-    chunk.findings = engine.insert_findings(
-        chunk.rule, start=chunk.day_from, end=chunk.day_to, chunk_id=chunk.pk
+    found = engine.insert_findings(chunk.rule, start=chunk.day_from, end=chunk.day_to, chunk_id=chunk.pk)
+    _chunks_done([(chunk, found)])
+
+
+def _chunks_done(done: list[tuple[AuditChunk, int]]) -> None:
+    now = timezone.now()
+    for chunk, found in done:
+        chunk.findings, chunk.status, chunk.finished_at, chunk.error = found, AuditChunk.Status.DONE, now, ""
+    AuditChunk.objects.bulk_update(
+        [chunk for chunk, _ in done], ["status", "findings", "started_at", "finished_at", "error"]
     )
-    chunk.status = AuditChunk.Status.DONE
-    chunk.finished_at = timezone.now()
-    chunk.error = ""
-    chunk.save(update_fields=["status", "findings", "started_at", "finished_at", "error"])
 
 
 def _job_close_if_finished(job_id: int) -> None:
+    open_chunks = AuditChunk.objects.filter(
+        job_id=job_id, status__in=(AuditChunk.Status.PENDING, AuditChunk.Status.RUNNING)
+    )
+    if open_chunks.exists():  # the common case, without the job's row lock (workers do not queue on it)
+        return
     with transaction.atomic():
         job = AuditJob.objects.select_for_update().get(pk=job_id)
-        statuses = set(job.chunks.values_list("status", flat=True))
-        if statuses & {AuditChunk.Status.PENDING, AuditChunk.Status.RUNNING}:
+        if open_chunks.exists():
             return
+        statuses = set(job.chunks.values_list("status", flat=True).distinct())
         job.status = AuditJob.Status.FAILED if AuditChunk.Status.FAILED in statuses else AuditJob.Status.DONE
         job.finished_at = timezone.now()
         job.save(update_fields=["status", "finished_at", "updated_at"])

@@ -12,7 +12,7 @@ nothing, except ADM-CLUSTER, whose in-process form answers the clusters the stay
 
 from __future__ import annotations
 
-from audit.rules_sql import PERIOD, STAY_SCOPE, TZ
+from audit.rules_sql import PERIOD, STAY_SCOPE, TZ, local_days
 
 # FEE-2 (second half): orders with no charge at all when the stay is discharged ("no item without
 # charge"). An order stopped within `grace_hours` of being written was a correction, not an omission.
@@ -23,7 +23,7 @@ WITH st AS (
          (s.discharged_at AT TIME ZONE {TZ})::date AS day
   FROM admission_stay s
   WHERE s.discharged_at IS NOT NULL AND s.status <> 'cancelled'
-    AND (s.discharged_at AT TIME ZONE {TZ})::date BETWEEN %(start)s AND %(end)s
+    AND {local_days("s.discharged_at")}
     AND {STAY_SCOPE.format(alias="s")}
 )
 SELECT 'FEE-2-ORDER:' || st.id, st.day, st.id, NULL::bigint, st.person_id, st.department_id,

@@ -54,18 +54,27 @@ def test_aud_2_job_chunks_by_rule_and_day_and_is_idempotent():
     assert sum(again.chunks.values_list("findings", flat=True)) == 0
 
 
-def test_aud_2_killed_chunk_leaves_nothing_and_resumes(monkeypatch):
+@pytest.mark.parametrize(
+    ("rule", "insert", "found"),
+    [
+        # a line rule's chunk inserts through the day's one statement for line rules
+        ("FEE-3", "insert_findings_together", {"FEE-3": 1}),
+        ("ADM-5", "insert_findings", 1),
+    ],
+    ids=["AUD-2 FEE-3 line-rule chunk", "AUD-2 ADM-5 stay-rule chunk"],
+)
+def test_aud_2_killed_chunk_leaves_nothing_and_resumes(monkeypatch, rule, insert, found):
     """A chunk that dies after its INSERT rolls back with it; the resume runs it again, once."""
     _world_with_violations()
-    job = batch.job_create(period_start=START, period_end=END, chunk_days=31, rules=["FEE-3"])
+    job = batch.job_create(period_start=START, period_end=END, chunk_days=31, rules=[rule])
     chunk = job.chunks.get()
-    real = engine.insert_findings
+    real = getattr(engine, insert)
 
     def dies_after_insert(*args, **kwargs):
-        real(*args, **kwargs)
+        assert real(*args, **kwargs) == found
         raise RuntimeError("worker killed")
 
-    monkeypatch.setattr(engine, "insert_findings", dies_after_insert)
+    monkeypatch.setattr(engine, insert, dies_after_insert)
     with pytest.raises(RuntimeError):
         batch.chunk_run(chunk.pk)
     chunk.refresh_from_db()
@@ -74,11 +83,11 @@ def test_aud_2_killed_chunk_leaves_nothing_and_resumes(monkeypatch):
     job.refresh_from_db()
     assert job.status == AuditJob.Status.FAILED
 
-    monkeypatch.setattr(engine, "insert_findings", real)
+    monkeypatch.setattr(engine, insert, real)
     batch.job_run_inline(job)
     chunk.refresh_from_db()
     assert (chunk.status, chunk.attempts, chunk.findings) == (AuditChunk.Status.DONE, 2, 1)
-    assert Finding.objects.filter(rule_id="FEE-3").count() == 1
+    assert Finding.objects.filter(rule_id=rule).count() == 1
 
 
 def test_aud_2_stale_running_chunk_is_dispatched_again(monkeypatch):
