@@ -9,7 +9,7 @@ import requests
 
 from admission import charges
 from center.models import CenterExchange
-from fees.models import FeeLine
+from fees.models import FeeLine, PlausibilityBound
 from sync.models import SyncPolicy
 from tests.admission.factories import admit, make_catalog_items, make_hospital, order
 from tests.insured.factories import make_person
@@ -27,6 +27,11 @@ def open_stay_with_lines(center, count: int, hospital=None):
     start = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=2)
     stay = admit(hospital, person, admitted_at=start)
     ct = order(hospital, stay, items["H-CT"], kind="long")
+    # Volume, not plausibility, is under test: the day's bound (fees.PlausibilityBound, admin data)
+    # is raised to hold `count` CT lines on one day.
+    PlausibilityBound.objects.filter(item_type="service", max_quantity_per_day__lt=count).update(
+        max_quantity_per_day=count
+    )
     charges.charges_post(
         actor=hospital.clerk,
         stay=stay,
