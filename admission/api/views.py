@@ -242,7 +242,10 @@ class RoundApi(StayActionApi):
                 {
                     "id": serializers.IntegerField(),
                     "finding": serializers.CharField(),
-                    "notices": serializers.ListField(child=serializers.CharField()),
+                    "notices": serializers.ListField(
+                        child=serializers.DictField(child=serializers.CharField()),
+                        help_text="每条含 rule、message",
+                    ),
                 },
             )
         },
@@ -541,7 +544,10 @@ class ChecklistApi(APIView):
             "DischargeChecklist",
             {
                 "ok": serializers.BooleanField(),
-                "missing": serializers.ListField(child=serializers.CharField()),
+                "missing": serializers.ListField(
+                    child=serializers.DictField(child=serializers.CharField()),
+                    help_text="每条含 rule、code、message",
+                ),
             },
         ),
         summary="出院核对清单（ADM-10）",
@@ -607,7 +613,7 @@ class ReferralRateApi(APIView):
         responses=inline_serializer(
             "ReferralRateMonth",
             {
-                "month": serializers.IntegerField(),
+                "month": serializers.IntegerField(min_value=1, max_value=12),
                 "admissions": serializers.IntegerField(),
                 "transfers": serializers.IntegerField(),
                 "rate": serializers.CharField(),
