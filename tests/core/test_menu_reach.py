@@ -1,6 +1,6 @@
-"""Every menu entry of the office (医保办) and admin roles is visible and clickable at 1366×768 — the
-menu wraps instead of hiding 结算试算, 结算对账, 医保同步, 对账 past the right edge — and every entry is
-reachable from the phone menu at 390×844."""
+"""Every menu entry of every role — the office (医保办) and admin with the longest menus — is visible and
+clickable at 1366×768 (the menu wraps instead of hiding 结算试算, 结算对账, 医保同步, 对账 past the right
+edge) and reachable from the phone menu at 390×844 (the open menu scrolls by itself)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from core.roles import Role
 from tests.browser import SCREENS, login
 from tests.factories import TEST_PASSWORD, UserFactory
 
-ROLES = [Role.OFFICE, Role.ADMIN]
+ROLES = list(Role)  # the office and the admin have the longest menus; the others are checked alike
 
 
 def _expected_labels(role: Role) -> list[str]:
@@ -39,7 +39,8 @@ def _assert_every_entry_reachable(page, labels: list[str], screen: dict, role: R
 def test_every_menu_entry_reachable_at_1366_and_390(_browser, live_server, artifacts_dir, role):
     UserFactory(username=f"menu_{role.value}", roles=[role])
     labels = _expected_labels(role)
-    assert {"结算试算", "结算对账", "医保同步", "对账（3201）"} <= set(labels)
+    if role in (Role.OFFICE, Role.ADMIN):  # the entries that were cut off at 1366 px
+        assert {"结算试算", "结算对账", "医保同步", "对账（3201）"} <= set(labels)
 
     desktop = _browser.new_context(locale="zh-CN", **SCREENS["1366x768"])
     page = desktop.new_page()
@@ -51,9 +52,10 @@ def test_every_menu_entry_reachable_at_1366_and_390(_browser, live_server, artif
         last = page.locator("#main-nav").get_by_role("link", name=labels[-1], exact=True).bounding_box()
         assert last["y"] + last["height"] <= 768
         page.screenshot(path=str(artifacts_dir / f"menu-{role.value}-1366.png"))
-        page.locator("#main-nav").get_by_role("link", name="医保同步", exact=True).click()
-        page.wait_for_load_state("networkidle")
-        assert page.locator("#main-nav a.active").inner_text() == "医保同步"
+        if role in (Role.OFFICE, Role.ADMIN):  # one of the formerly hidden entries, followed for real
+            page.locator("#main-nav").get_by_role("link", name="医保同步", exact=True).click()
+            page.wait_for_load_state("networkidle")
+            assert page.locator("#main-nav a.active").inner_text() == "医保同步"
     finally:
         desktop.close()
 
