@@ -448,8 +448,9 @@ def query_settlements(
 
 def query_fees(
     client: CenterClient, *, psn_no: str, mdtrt_id: str, setl_id: str = "", insuplc_admdvs: str, actor=None
-) -> set[str]:
-    """5204: the fee lines the center holds for a visit; returns their feedetl_sn."""
+) -> list[dict]:
+    """5204: the fee lines the center holds for a visit, each with its per-line answer (class, share,
+    payment standard, fulamt_ownpay/overlmt/preselfpay/inscp_scp amounts, memo) keyed by feedetl_sn."""
     reply = client.call(
         "5204",
         {"data": {"psn_no": psn_no, "mdtrt_id": mdtrt_id, "setl_id": setl_id}},
@@ -458,7 +459,7 @@ def query_fees(
         subject=f"mdtrt:{mdtrt_id}",
     )
     rows = reply.output.get("result") or reply.output.get("feedetail") or []
-    return {str(row.get("feedetl_sn")) for row in rows}
+    return [{**row, "feedetl_sn": str(row.get("feedetl_sn"))} for row in rows if row.get("feedetl_sn")]
 
 
 # --- issue 20: reconciliation (P2.4), files (9101/9102), downloads (P2.6) ---

@@ -283,6 +283,16 @@ SPECTACULAR_SETTINGS = {
     # No online validator badge: the intranet has no internet and the CSP allows only this server.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Fields named kind/med_type/category carry different choice sets in different apps: each set gets
+    # its own component name (otherwise spectacular invents Kind650Enum … and warns).
+    "ENUM_NAME_OVERRIDES": {
+        "StayKindEnum": "admission.models.Stay.Kind",
+        "OrderKindEnum": "admission.models.Order.Kind",
+        "MedTypeEnum": "admission.models.MedType",
+        "DrugApprovalKindEnum": "prescriptions.models.DrugApproval.Kind",
+        "CodeTableEnum": "diagnoses.models.CodeTable",
+        "Rx2CategoryEnum": "diagnoses.api.serializers.CATEGORY_CHOICES",
+    },
 }
 
 # --- Celery (broker and results on Redis; beat schedule in the database) ---

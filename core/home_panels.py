@@ -44,6 +44,9 @@ def practitioner_context(request: HttpRequest) -> dict[str, Any]:
     return {"practitioner": practitioner}
 
 
+HISTORY_ORDER = ("-pgh_created_at", "-pgh_id", "pgh_model")
+
+
 def history_context(request: HttpRequest) -> dict[str, Any]:
     from pghistory.models import Events
 
@@ -51,7 +54,9 @@ def history_context(request: HttpRequest) -> dict[str, Any]:
     events = Events.objects.filter(pgh_created_at__gte=start)
     labels = {"insert": "新增", "update": "修改", "delete": "删除"}
     recent = []
-    for event in events.order_by("-pgh_created_at")[:8]:
+    # Events of one transaction share its timestamp (NOW()); the event's id, then its table, break the
+    # tie so the panel shows the same rows in the same order on every load.
+    for event in events.order_by(*HISTORY_ORDER)[:8]:
         tracked = apps.get_model(event.pgh_model).pgh_tracked_model
         recent.append(
             {

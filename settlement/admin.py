@@ -8,6 +8,7 @@ from .models import (
     FundLayer,
     FundLayerBand,
     MedicalAssistanceEligibility,
+    OutpatientConsent,
     PolicyBand,
     PolicyParameter,
     Settlement,
@@ -147,3 +148,52 @@ class ChronicDiseaseFilingAdmin(TrackedAdmin):
         "effective_to",
     )
     search_fields = ("person__name", "person__psn_no", "disease_code")
+
+
+@admin.register(OutpatientConsent)
+class OutpatientConsentAdmin(ReadOnlyAdmin):
+    """FEE-4 at the outpatient window: the signed 自费项目协议书 of a visit's self-paid item. Recorded by
+    the window (settlement.outpatient.visit_consent_record) when the item is charged; here it is looked
+    up, never added, edited or deleted (a signed consent is evidence)."""
+
+    list_display = ("visit_no", "person", "visit_date", "item", "signer", "reason", "signed_at")
+    list_filter = ("signed_at",)
+    search_fields = (
+        "visit__visit_no",
+        "visit__person__name",
+        "visit__person__psn_no",
+        "hospital_item__medins_list_codg",
+        "hospital_item__name",
+        "signer",
+    )
+    date_hierarchy = "signed_at"
+    list_select_related = ("visit__person", "hospital_item")
+    fields = (
+        "visit_no",
+        "person",
+        "visit_date",
+        "item",
+        "signer",
+        "reason",
+        "signed_at",
+        "created_by",
+        "created_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="门诊号", ordering="visit__visit_no")
+    def visit_no(self, obj: OutpatientConsent) -> str:
+        return obj.visit.visit_no
+
+    @admin.display(description="参保人", ordering="visit__person__name")
+    def person(self, obj: OutpatientConsent) -> str:
+        person = obj.visit.person
+        return f"{person.name}（{person.psn_no}）"
+
+    @admin.display(description="就诊日期", ordering="visit__visit_date")
+    def visit_date(self, obj: OutpatientConsent):
+        return obj.visit.visit_date
+
+    @admin.display(description="自费项目", ordering="hospital_item__medins_list_codg")
+    def item(self, obj: OutpatientConsent) -> str:
+        return f"{obj.hospital_item.medins_list_codg} {obj.hospital_item.name}"

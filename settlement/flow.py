@@ -441,14 +441,18 @@ def reconcile_unconfirmed_lines(actor: Any, enc: Encounter) -> None:
     msgids = set(unconfirmed.values_list("upload_msgid", flat=True))
     if not msgids:
         return
-    held = transactions.query_fees(
+    rows = transactions.query_fees(
         center(),
         psn_no=enc.person.psn_no,
         mdtrt_id=enc.mdtrt_id,
         insuplc_admdvs=enc.insuplc_admdvs,
         actor=actor,
     )
-    _mark_uploaded(enc, unconfirmed.filter(feedetl_sn__in=held))
+    held = {row["feedetl_sn"] for row in rows}
+    confirmed = list(unconfirmed.filter(feedetl_sn__in=held).values_list("pk", flat=True))
+    _mark_uploaded(enc, FeeLine.objects.filter(pk__in=confirmed))
+    # The reply that carried the center's per-line answer was lost: 5204 repeats it (issue 17).
+    fee_services.center_answer_record(rows, confirmed)
     _not_uploaded(enc).exclude(upload_msgid="").update(upload_msgid="")
     for msgid in msgids:
         intents.intent_done(msgid, CenterIntent.Resolution.FOUND, "按 5204 查询结果确认中心持有的明细")

@@ -82,13 +82,16 @@ def failure_cancel(*, actor: Any, failure: SyncFailure, reason: str) -> SyncFail
         raise ConflictError("该记录对应的就诊已不存在。", code="row_missing", rule="SYNC-1") from error
     with locks.encounter_calls(enc.subject):
         client = flow.center()
-        held = transactions.query_fees(
-            client,
-            psn_no=enc.person.psn_no,
-            mdtrt_id=enc.mdtrt_id,
-            insuplc_admdvs=enc.insuplc_admdvs,
-            actor=actor,
-        )
+        held = {
+            row["feedetl_sn"]
+            for row in transactions.query_fees(
+                client,
+                psn_no=enc.person.psn_no,
+                mdtrt_id=enc.mdtrt_id,
+                insuplc_admdvs=enc.insuplc_admdvs,
+                actor=actor,
+            )
+        }
         if failure.key in held:
             try:
                 if enc.inpatient:

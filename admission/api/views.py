@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -234,7 +234,23 @@ class RoundApi(StayActionApi):
     permission_classes = [OFFICE]
     serializer = s.RoundSerializer
 
-    @extend_schema(request=s.RoundSerializer, summary="查房登记（ADM-5/ADM-6）")
+    @extend_schema(
+        request=s.RoundSerializer,
+        responses={
+            201: inline_serializer(
+                "RoundRecorded",
+                {
+                    "id": serializers.IntegerField(),
+                    "finding": serializers.CharField(),
+                    "notices": serializers.ListField(
+                        child=serializers.DictField(child=serializers.CharField()),
+                        help_text="每条含 rule、message",
+                    ),
+                },
+            )
+        },
+        summary="查房登记（ADM-5/ADM-6）",
+    )
     def post(self, request: Request, pk: int) -> Response:
         stay = self.stay(pk)
         round_, notices = services.round_record(actor=request.user, stay=stay, **self.data(request))
@@ -409,7 +425,20 @@ class ConsentApi(StayActionApi):
     permission_classes = [role_permission(Role.CLERK, Role.NURSE)]
     serializer = s.ConsentSerializer
 
-    @extend_schema(request=s.ConsentSerializer, summary="登记自费项目协议书（FEE-4）")
+    @extend_schema(
+        request=s.ConsentSerializer,
+        responses={
+            201: inline_serializer(
+                "ConsentRecorded",
+                {
+                    "id": serializers.IntegerField(),
+                    "item_code": serializers.CharField(),
+                    "signed_at": serializers.DateTimeField(),
+                },
+            )
+        },
+        summary="登记自费项目协议书（FEE-4）",
+    )
     def post(self, request: Request, pk: int) -> Response:
         data = self.data(request)
         item = _get(
@@ -430,7 +459,22 @@ class ConsentApi(StayActionApi):
 class DailyListApi(APIView):
     permission_classes = [CHARGERS]
 
-    @extend_schema(parameters=[OpenApiParameter("day", str)], summary="每日费用清单（ADM-9）")
+    @extend_schema(
+        parameters=[OpenApiParameter("day", str)],
+        responses=inline_serializer(
+            "DailyList",
+            {
+                "ipt_no": serializers.CharField(),
+                "day": serializers.DateField(),
+                "classes": serializers.ListField(child=serializers.DictField()),
+                "day_total": serializers.CharField(),
+                "day_self_pay": serializers.CharField(),
+                "running_total": serializers.CharField(),
+                "acknowledged_by": serializers.CharField(allow_null=True),
+            },
+        ),
+        summary="每日费用清单（ADM-9）",
+    )
     def get(self, request: Request, pk: int) -> Response:
         stay = _scoped_stay(self, pk)
         day = query_date(request.query_params, "day") or timezone.localdate()
@@ -455,7 +499,20 @@ class DailyListApi(APIView):
             }
         )
 
-    @extend_schema(request=s.AckSerializer, summary="患者签字确认每日清单（ADM-9）")
+    @extend_schema(
+        request=s.AckSerializer,
+        responses={
+            201: inline_serializer(
+                "DailyListAcknowledged",
+                {
+                    "day": serializers.DateField(),
+                    "signer": serializers.CharField(),
+                    "signed_at": serializers.DateTimeField(),
+                },
+            )
+        },
+        summary="患者签字确认每日清单（ADM-9）",
+    )
     def post(self, request: Request, pk: int) -> Response:
         body = s.AckSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -482,7 +539,19 @@ class DischargeOrderApi(StayActionApi):
 class ChecklistApi(APIView):
     permission_classes = [READ]
 
-    @extend_schema(summary="出院核对清单（ADM-10）")
+    @extend_schema(
+        responses=inline_serializer(
+            "DischargeChecklist",
+            {
+                "ok": serializers.BooleanField(),
+                "missing": serializers.ListField(
+                    child=serializers.DictField(child=serializers.CharField()),
+                    help_text="每条含 rule、code、message",
+                ),
+            },
+        ),
+        summary="出院核对清单（ADM-10）",
+    )
     def get(self, request: Request, pk: int) -> Response:
         missing = selectors.discharge_missing(_scoped_stay(self, pk))
         return Response({"ok": not missing, "missing": missing})
@@ -539,7 +608,21 @@ class CancelApi(StayActionApi):
 class ReferralRateApi(APIView):
     permission_classes = [role_permission(Role.OFFICE)]
 
-    @extend_schema(parameters=[OpenApiParameter("year", int)], summary="月度转诊率（ADM-11）")
+    @extend_schema(
+        parameters=[OpenApiParameter("year", int)],
+        responses=inline_serializer(
+            "ReferralRateMonth",
+            {
+                "month": serializers.IntegerField(min_value=1, max_value=12),
+                "admissions": serializers.IntegerField(),
+                "transfers": serializers.IntegerField(),
+                "rate": serializers.CharField(),
+                "exceeded": serializers.BooleanField(),
+            },
+            many=True,
+        ),
+        summary="月度转诊率（ADM-11）",
+    )
     def get(self, request: Request) -> Response:
         year = query_year(request.query_params) or timezone.localdate().year
         rows = selectors.referral_rate_by_month(year)

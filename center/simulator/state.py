@@ -452,36 +452,41 @@ class CenterState:
                 "time": str(raw.get("fee_ocur_time") or ""),
                 "appr": str(raw.get("hosp_appr_flag") or ""),
             }
-            _, own, over, share, scope = self._parts(fee)
-            listed = self.catalog.get(fee["med_list_codg"])
-            item = self._item(fee)
             staged[(visit.mdtrt_id, sn)] = (visit, fee)
-            sign = fee["sign"]
             results.append(
                 {
                     "feedetl_sn": sn,
                     "det_item_fee_sumamt": _fmt(amount),
                     "cnt": float(cnt),
                     "pric": float(pric),
-                    "pric_uplmt_amt": float(item["pric_uplmt_amt"])
-                    if item and item.get("pric_uplmt_amt")
-                    else None,
-                    "selfpay_prop": float(item["selfpay_prop"]) if item else 1.0,
-                    "fulamt_ownpay_amt": _fmt(sign * own),
-                    "overlmt_amt": _fmt(sign * over),
-                    "preselfpay_amt": _fmt(sign * share),
-                    "inscp_scp_amt": _fmt(sign * scope),
-                    "chrgitm_lv": CLASS_LEVEL[listed["class"]] if listed else "03",
-                    "med_chrgitm_type": "",
-                    "lmt_used_flag": str(listed.get("lmt_used_flag", "0")) if listed else "0",
-                    "memo": ""
-                    if item
-                    else ("目录外项目，全额自费" if listed is None else "医院审批不通过或未审批，全额自费"),
+                    **self._line_answer(fee),
                 }
             )
         for (_, sn), (visit, fee) in staged.items():
             visit.fees[sn] = fee
         return {"result": results}
+
+    def _line_answer(self, fee) -> dict:
+        """The center's per-line split (class, share, payment standard, the four parts), as 2301/2204
+        answer it and 5204 repeats it for the lines the center holds."""
+        _, own, over, share, scope = self._parts(fee)
+        listed = self.catalog.get(fee["med_list_codg"])
+        item = self._item(fee)
+        sign = fee["sign"]
+        return {
+            "pric_uplmt_amt": float(item["pric_uplmt_amt"]) if item and item.get("pric_uplmt_amt") else None,
+            "selfpay_prop": float(item["selfpay_prop"]) if item else 1.0,
+            "fulamt_ownpay_amt": _fmt(sign * own),
+            "overlmt_amt": _fmt(sign * over),
+            "preselfpay_amt": _fmt(sign * share),
+            "inscp_scp_amt": _fmt(sign * scope),
+            "chrgitm_lv": CLASS_LEVEL[listed["class"]] if listed else "03",
+            "med_chrgitm_type": "",
+            "lmt_used_flag": str(listed.get("lmt_used_flag", "0")) if listed else "0",
+            "memo": ""
+            if item
+            else ("目录外项目，全额自费" if listed is None else "医院审批不通过或未审批，全额自费"),
+        }
 
     def trx_2302(self, payload, envelope):
         data = payload.get("data") or {}
@@ -783,6 +788,9 @@ class CenterState:
                     "cnt": float(fee["sign"] * fee["cnt"]),
                     "pric": float(fee["pric"]),
                     "det_item_fee_sumamt": _fmt(fee["sign"] * fee["amount"]),
+                    "fee_ocur_time": fee["time"],
+                    "hosp_appr_flag": fee["appr"],  # echoed back
+                    **self._line_answer(fee),
                 }
                 for sn, fee in visit.fees.items()
                 if not wanted or fee["settled_by"] == wanted

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from core.forms import PlainDecimalSerializerField
@@ -8,6 +9,7 @@ from prescriptions.models import DrugApproval, Prescription, PrescriptionDiagnos
 from prescriptions.rules import FREQUENCY_LABELS, VisitType
 
 
+@extend_schema_serializer(component_name="PrescriptionDiagnosisIn")  # admission's DiagnosisIn has diag_type
 class DiagnosisInSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=20)
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -95,6 +96,7 @@ class ItemSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_serializer(component_name="VisitChargeRefund")  # admission has its own "Refund"
 class RefundSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
     quantity = PlainDecimalSerializerField(
@@ -202,7 +204,11 @@ class VisitChargeRefundApi(APIView):
 class VisitPreSettleApi(APIView):
     permission_classes = [WINDOW]
 
-    @extend_schema(request=SettleSerializer, summary="门诊预结算（2206）")
+    @extend_schema(
+        request=SettleSerializer,
+        responses={200: OpenApiTypes.OBJECT},
+        summary="门诊预结算（2206）：本院计算、中心结果及差异",
+    )
     def post(self, request: Request, pk: int) -> Response:
         visit = get_object_or_404(OutpatientVisit, pk=pk)
         body = SettleSerializer(data=request.data)

@@ -7,7 +7,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -84,6 +85,7 @@ class SettleRequestSerializer(serializers.Serializer):
     mid_settlement = serializers.BooleanField(default=False, help_text="中途结算 mid_setl_flag")
 
 
+@extend_schema_serializer(component_name="SettlementReason")  # admission has its own "Reason" (500 chars)
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300)
 
@@ -109,7 +111,11 @@ class PreSettleApi(APIView):
 
     permission_classes = [READERS]
 
-    @extend_schema(request=SettleRequestSerializer, summary="住院预结算（试算）")
+    @extend_schema(
+        request=SettleRequestSerializer,
+        responses={200: OpenApiTypes.OBJECT},
+        summary="住院预结算（试算）：本院计算、中心 2303 结果及差异",
+    )
     def post(self, request: Request, pk: int) -> Response:
         stay = get_object_or_404(Stay, pk=pk)
         body = SettleRequestSerializer(data=request.data)

@@ -1,5 +1,7 @@
 """seed_demo is idempotent; changes of tracked rows are kept as history events with the acting user."""
 
+import re
+
 import pghistory
 import pytest
 from django.apps import apps
@@ -58,12 +60,42 @@ def test_bed_changes_are_kept_as_history_with_the_acting_user(django_user_model)
     assert last.pgh_context["user"] == actor.pk
 
 
+ROW = re.compile(r"<tr><td>(\d\d:\d\d:\d\d)</td><td>([^<]+)</td><td>([^<]+)</td></tr>")
+
+
+@pytest.mark.django_db(transaction=True)  # each change commits with its own timestamp, as at the window
 def test_office_home_lists_todays_changes_in_chinese(client_for):
-    call_command("seed_demo", verbosity=0)
-    html = client_for("office").get("/home/office/").content.decode()
+    from django.utils import timezone
+    from pghistory.models import Events
+
+    call_command("seed_demo", verbosity=0)  # one transaction: all its events share one timestamp
+    department = Department.objects.order_by("pk").first()
+    department.name = f"{department.name}（改）"
+    department.save()  # a later transaction: the newest change
+    client = client_for("office")
+    html = client.get("/home/office/").content.decode()
     assert "今日数据变更" in html
-    assert "科室 #" in html or "医护人员 #" in html or "床位 #" in html
-    assert "新增" in html
+    rows = ROW.findall(html)
+    assert len(rows) == 8
+    assert rows[0][1:] == (f"科室 #{department.pk}", "修改")
+    assert all(re.fullmatch(r"[\u4e00-\u9fff（）、/ ]+ #\d+", obj) for _, obj, _ in rows), rows
+    assert {change for _, _, change in rows} <= {"新增", "修改", "删除"} and "新增" in {c for _, _, c in rows}
+
+    # Ties (the seed's events share one timestamp) are broken by event id, then table: the same rows
+    # in the same order on every load, newest first.
+    assert ROW.findall(client.get("/home/office/").content.decode()) == rows
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    events = sorted(Events.objects.filter(pgh_created_at__gte=start), key=lambda e: e.pgh_model)
+    events = sorted(events, key=lambda e: (e.pgh_created_at, e.pgh_id), reverse=True)[:8]
+    labels = {"insert": "新增", "update": "修改", "delete": "删除"}
+    expected = [
+        (
+            f"{apps.get_model(e.pgh_model).pgh_tracked_model._meta.verbose_name} #{e.pgh_obj_id}",
+            labels[e.pgh_label],
+        )
+        for e in events
+    ]
+    assert [row[1:] for row in rows] == expected
 
 
 def test_clerk_home_shows_working_day_status(client_for, monkeypatch):
