@@ -21,6 +21,15 @@ def kept_form(context: template.Context, *parts: object) -> dict | None:
 
 
 @register.filter
+def user_label(user, fallback: str = "系统") -> str:
+    """A user's full name, else the login name; `fallback` when there is none (a task's own action).
+    (`a.get_full_name|default:a.username` raises on a missing user: a filter argument must resolve.)"""
+    if user is None:
+        return fallback
+    return user.get_full_name() or user.get_username()
+
+
+@register.filter
 def class_name(code: str) -> str:
     """Catalog class A/B/C as 甲类/乙类/丙类; no class (unmapped) as 未对照."""
     return codes.class_name(code)

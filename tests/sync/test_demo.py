@@ -5,13 +5,14 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from core.roles import Role
 from settlement.models import Settlement
 from sync import reconcile
 from sync.models import ReconciliationDifference, ReconciliationRun, SyncCycle
 
 
 @pytest.mark.django_db
-def test_demo_shows_a_cycle_and_a_reconciliation_with_one_planted_difference(center):
+def test_demo_shows_a_cycle_and_a_reconciliation_with_one_planted_difference(center, client_for):
     call_command("seed_demo", verbosity=0)
     from insured.models import InsuredPerson
 
@@ -32,4 +33,11 @@ def test_demo_shows_a_cycle_and_a_reconciliation_with_one_planted_difference(cen
     )
     run.refresh_from_db()
     assert run.message == "差异均已处理"
+    # The demo's pages as the office opens them after `make run`: actions of the beat and the seed have
+    # no user (shown as 系统 / 定时), never an error page.
+    office = client_for(Role.OFFICE)
+    for path in ("/sync/", "/sync/reconciliations/", f"/sync/reconciliations/{run.pk}/"):
+        response = office.get(path)
+        assert response.status_code == 200, path
+    assert "系统" in office.get(f"/sync/reconciliations/{run.pk}/").content.decode()
     assert timezone.localdate() == run.stmt_begndate
