@@ -10,6 +10,9 @@ POST /_control/faults          {"mode": "ok|latency|timeout|error|garbled|down",
 POST /_control/reset           forget every visit, settlement and fault
 POST /_control/persons         [roster entries] add or replace persons (as export_center_roster writes)
 POST /_control/catalog         {med_list_codg: {class, selfpay_prop, pric_uplmt_amt, name}} add catalog items
+POST /_control/policy          {"key": "310/21:inpatient", "changes": {"fund_ratio": "0.80"}} plant a policy
+                                difference (the center's own parameters; until reset or restart)
+GET  /_control/policy          the center's parameters
 POST /_control/sync            issue 20 switches and downloads (center/simulator/sync_state.py)
 GET  /_control/state           visits, active settlements, accumulators (for tests)
 """
@@ -168,6 +171,18 @@ class CenterSimulator:
             with self.state.lock:
                 self.state.catalog.update(items)
             return self._json(start_response, {"catalog": len(items)})
+        if path == "/_control/policy" and method == "POST":
+            # Plant a policy difference: the center's own parameter changes, the hospital's does not.
+            spec = json.loads(body or b"{}")
+            with self.state.lock:
+                try:
+                    changed = self.state.plant_policy(str(spec.get("key", "")), spec.get("changes") or {})
+                except KeyError:
+                    return self._send(start_response, "404 Not Found", b"unknown policy key")
+            return self._json(start_response, {"policy": changed})
+        if path == "/_control/policy" and method == "GET":
+            with self.state.lock:
+                return self._json(start_response, self.state.policies)
         if path == "/_control/sync" and method == "POST" and hasattr(self.state, "control_sync"):
             try:
                 return self._json(start_response, self.state.control_sync(json.loads(body or b"{}")))

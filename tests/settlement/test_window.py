@@ -243,9 +243,9 @@ def test_resident_390_settle_reverse_and_resettle_inpatient_and_outpatient(
     assert settled.total == Decimal("720.00") and settled.insutype == "390"
     assert Settlement.objects.filter(stay=stay, status=Settlement.Status.REVERSED).count() == 1
 
-    version = CatalogVersion.objects.create(
-        region="610000", code="OPB16", name="门诊目录", effective_from=datetime.date(2020, 1, 1)
-    )
+    # The consultation joins the catalog version in force (the inpatient items' one): a catalog
+    # version is the whole catalog, so a second version of the same day would hide the first.
+    version = CatalogVersion.objects.get(region="610000", code="ADM-T")
     CatalogItem.objects.create(
         version=version,
         code="001101000010000",
