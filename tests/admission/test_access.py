@@ -375,3 +375,5 @@ def test_nurse_sees_no_order_or_discharge_button_the_doctor_no_charge_entry(worl
     assert f"/admission/{stay.pk}/charges/" in nurse_page
     doctor_page = _client(world.doctor).get(f"/admission/{stay.pk}/").content.decode()
     assert f"/admission/{stay.pk}/charges/" not in doctor_page and "登记交卡" not in doctor_page
+    # ADM-9 daily lists are the clerk's and nurse's: the doctor sees the days, not links that answer 403.
+    assert f"/admission/{stay.pk}/daily/" in nurse_page and f"/admission/{stay.pk}/daily/" not in doctor_page
